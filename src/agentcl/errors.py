@@ -1,0 +1,39 @@
+"""Errors that name what went wrong and where, so a user can fix their input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AgentclError(Exception):
+    """Base class for every error this project raises on purpose."""
+
+
+class DataError(AgentclError):
+    """Bad input data: names the file and, when known, the task id."""
+
+    def __init__(self, message: str, *, path: str | Path | None = None, task_id: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.task_id = task_id
+        where = []
+        if self.path:
+            where.append(f"file {self.path}")
+        if task_id is not None:
+            where.append(f"task {task_id!r}")
+        prefix = f"[{', '.join(where)}] " if where else ""
+        super().__init__(prefix + message)
+
+
+class UnknownNameError(AgentclError, KeyError):
+    """A registry lookup failed; the message lists the known names."""
+
+    def __init__(self, kind: str, name: str, known: list[str]):
+        self.kind, self.name, self.known = kind, name, sorted(known)
+        super().__init__(f"unknown {kind} {name!r}; known {kind}s: {', '.join(self.known) or '(none)'}")
+
+    def __str__(self) -> str:  # KeyError would quote the message otherwise
+        return self.args[0]
+
+
+class ToolError(AgentclError):
+    """Raised by a tool to refuse a call; the message is shown to the caller as the tool result."""
