@@ -63,6 +63,30 @@ def resolve_domain_dir(spec: DomainSpec, data_dir: str | Path | None) -> Path:
     )
 
 
+def validate_task_functions(spec: DomainSpec, tasks: list[Task], path: Path) -> None:
+    """Every tool or env function a task names must exist on the side that runs it."""
+
+    def toolkit_for(side: str) -> type[Toolkit] | None:
+        return spec.user_toolkit if side == "user" else spec.agent_toolkit
+
+    for task in tasks:
+        for action in task.gold_actions:
+            kit = toolkit_for(action.requestor)
+            if kit is None or action.name not in kit.tool_names():
+                known = ", ".join(kit.tool_names()) if kit else "(no user tools in this domain)"
+                raise DataError(
+                    f"gold action {action.action_id or action.name!r} calls unknown {action.requestor} tool "
+                    f"{action.name!r}; known tools: {known}", path=path, task_id=task.id)
+        state = task.initial_state
+        functions = list(state.initialization_actions or []) if state else []
+        if task.evaluation_criteria:
+            functions += list(task.evaluation_criteria.env_assertions or [])
+        for fn in functions:
+            kit = toolkit_for(fn.env_type)
+            if kit is None or not callable(getattr(kit, fn.func_name, None)) or fn.func_name.startswith("_"):
+                raise DataError(f"unknown {fn.env_type} function {fn.func_name!r}", path=path, task_id=task.id)
+
+
 def load_tasks(path: Path) -> list[Task]:
     raw = read_data_file(path)
     if not isinstance(raw, list):
@@ -146,6 +170,7 @@ def load_domain_data(spec: DomainSpec, data_dir: str | Path | None = None) -> Do
     if task_path is None:
         raise DataError(f"missing task file ({' or '.join(spec.task_files)})", path=directory)
     tasks = load_tasks(task_path)
+    validate_task_functions(spec, tasks, task_path)
     splits: dict[str, list[str]] = {"base": [t.id for t in tasks]}
     split_path = directory / "split_tasks.json"
     if split_path.is_file():

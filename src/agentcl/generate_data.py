@@ -1,0 +1,42 @@
+"""`agentcl generate`: write a domain's seeded default data, all or nothing."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+from .registry import DOMAINS, get_domain
+
+
+def generate_domain_data(domain: str, out_dir: str | Path, seed: int = 0, num_tasks: int | None = None) -> Path:
+    """Generate into a temporary folder beside `out_dir`, then move it into place (nothing half-written)."""
+    spec = get_domain(domain)
+    if spec.generate is None:
+        raise ValueError(f"domain {domain!r} has no data generator")
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        spec.generate(staging, seed, num_tasks or spec.default_num_tasks)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staging.rename(out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return out_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="agentcl generate", description=__doc__.splitlines()[0])
+    parser.add_argument("--domain", action="append", required=True, help=f"one of: {', '.join(DOMAINS.names())}")
+    parser.add_argument("--out", required=True, help="output directory; each domain goes to OUT/<domain>/")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--num-tasks", type=int, default=None, help="tasks per domain (default: the domain's own)")
+    args = parser.parse_args(argv)
+    for name in args.domain:
+        path = generate_domain_data(name, Path(args.out) / name, args.seed, args.num_tasks)
+        print(f"{name}: wrote {path}")
+    return 0
