@@ -32,6 +32,7 @@ class DomainSpec:
     generate: Generator | None = None
     default_num_tasks: int = 100
     description: str = ""
+    validate_db: Callable[[dict[str, Any], Path], None] | None = None  # raises DataError on a bad DB
 
     @property
     def default_data_dir(self) -> Path:
@@ -157,6 +158,8 @@ def load_domain_data(spec: DomainSpec, data_dir: str | Path | None = None) -> Do
     if db_path is None:
         raise DataError(f"missing {' or '.join(spec.db_files)}", path=directory)
     db = Database.load(db_path)
+    if spec.validate_db is not None:
+        spec.validate_db(db.data, db_path)
     user_db_path = _first_existing(directory, spec.user_db_files)
     user_db = Database.load(user_db_path) if user_db_path else None
     policy_parts = []

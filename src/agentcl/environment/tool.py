@@ -55,6 +55,23 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     return description, args
 
 
+def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                target = defs[node["$ref"].rsplit("/", 1)[-1]]
+                extra = {k: v for k, v in node.items() if k != "$ref"}
+                return walk({**target, **extra})
+            return {k: walk(v) for k, v in node.items() if k != "title" or not isinstance(v, str)}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)
+
+
 @dataclass
 class Tool:
     """A bound tool: its callable, kind, argument model and OpenAI schema."""
@@ -86,10 +103,8 @@ class Tool:
 
     @property
     def openai_schema(self) -> dict[str, Any]:
-        params = self.params_model.model_json_schema()
-        params.pop("title", None)
-        for prop in params.get("properties", {}).values():
-            prop.pop("title", None)
+        # Inline $refs and drop titles: chat templates and small models read flat schemas best.
+        params = _inline_refs(self.params_model.model_json_schema())
         params.setdefault("properties", {})
         params.setdefault("required", [])
         return {

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from typing import Any, ClassVar
 
 from ..errors import ToolError
 from .db import Database
 from .tool import Tool, ToolKind, tool_kind_of
+
+
+_TOOL_SPECS: dict[type, dict[str, Tool]] = {}
+
+
+def _class_tool_specs(cls: type) -> dict[str, Tool]:
+    """The tools of a Toolkit class, built from its (unbound) methods on first use."""
+    specs = _TOOL_SPECS.get(cls)
+    if specs is None:
+        specs = {}
+        for attr, member in inspect.getmembers(cls):
+            kind = tool_kind_of(member) if callable(member) else None
+            if kind is not None:
+                specs[attr] = Tool.from_function(member, kind, name=attr)
+        _TOOL_SPECS[cls] = specs
+    return specs
 
 
 class Toolkit:
@@ -22,11 +39,12 @@ class Toolkit:
 
     def __init__(self, db: Database):
         self.db = db
-        self._tools: dict[str, Tool] = {}
-        for attr, member in inspect.getmembers(type(self)):
-            kind = tool_kind_of(member) if callable(member) else None
-            if kind is not None:
-                self._tools[attr] = Tool.from_function(getattr(self, attr), kind, name=attr)
+        # Argument models are built once per class (pydantic model creation costs ~1 ms per tool)
+        # and bound to this instance, because every conversation and gold replay builds toolkits.
+        self._tools: dict[str, Tool] = {
+            name: dataclasses.replace(spec, function=getattr(self, name))
+            for name, spec in _class_tool_specs(type(self)).items()
+        }
 
     @property
     def data(self) -> dict[str, Any]:
