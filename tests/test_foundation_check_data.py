@@ -105,3 +105,12 @@ def test_generate_writes_nothing_half_done(tmp_path, monkeypatch):
         generate_domain_data("mock", tmp_path / "out" / "mock")
     assert not (tmp_path / "out" / "mock").exists()
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_generate_refuses_to_replace_a_source_folder(tmp_path):
+    pkg = tmp_path / "mock"
+    pkg.mkdir()
+    (pkg / "tools.py").write_text("# source code, not data\n")
+    with pytest.raises(FileExistsError, match="holds more than domain data"):
+        generate_domain_data("mock", pkg)
+    assert (pkg / "tools.py").exists()

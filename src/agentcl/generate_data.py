@@ -10,12 +10,26 @@ from pathlib import Path
 from .registry import DOMAINS, get_domain
 
 
+DATA_SUFFIXES = {".json", ".toml", ".md"}
+
+
+def _refuse_to_replace_non_data(out_dir: Path) -> None:
+    """Replacing a folder is only safe when it holds nothing but data files we would rewrite."""
+    if not out_dir.exists():
+        return
+    foreign = [p for p in out_dir.iterdir() if p.is_dir() or p.suffix not in DATA_SUFFIXES]
+    if foreign:
+        names = ", ".join(sorted(p.name for p in foreign)[:5])
+        raise FileExistsError(f"refusing to replace {out_dir}: it holds more than domain data ({names})")
+
+
 def generate_domain_data(domain: str, out_dir: str | Path, seed: int = 0, num_tasks: int | None = None) -> Path:
     """Generate into a temporary folder beside `out_dir`, then move it into place (nothing half-written)."""
     spec = get_domain(domain)
     if spec.generate is None:
         raise ValueError(f"domain {domain!r} has no data generator")
     out_dir = Path(out_dir)
+    _refuse_to_replace_non_data(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:

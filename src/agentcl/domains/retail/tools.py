@@ -1,0 +1,493 @@
+"""Retail domain: the agent's 16 tools on an online store's users, products and orders.
+
+The database is a JSON-like dict with three maps: `products` (product_id -> product with
+`variants`), `users` (user_id -> profile with `payment_methods` and `orders`) and `orders`
+(order_id -> order with `items`, `status`, `fulfillments`, `payment_history`).
+
+Every write is deterministic (no clocks, no random ids), so replaying the same calls on two
+copies of one database gives byte-identical databases: the DB reward depends on that.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import operator
+import unicodedata
+from collections import Counter
+from typing import Any
+
+from ...environment import Toolkit, ToolKind, tool
+from ...errors import ToolError
+
+CANCEL_REASONS = ("no longer needed", "ordered by mistake")
+
+# Order statuses written by the tools (the generated data also holds "processed" and "delivered").
+STATUS_PENDING = "pending"
+STATUS_ITEMS_MODIFIED = "pending (item modified)"
+STATUS_CANCELLED = "cancelled"
+STATUS_RETURN_REQUESTED = "return requested"
+STATUS_EXCHANGE_REQUESTED = "exchange requested"
+STATUS_DELIVERED = "delivered"
+
+_CALC_CHARS = set("0123456789+-*/(). ")
+_CALC_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+_CALC_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+
+
+def fold_text(text: str) -> str:
+    """Case- and accent-insensitive form of a name or email ('José' and 'jose' match)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def money(value: float) -> float:
+    """Round to cents; every amount the tools store goes through here."""
+    return round(value, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def evaluate_arithmetic(expression: str) -> float:
+    """Evaluate + - * / and parentheses on numbers, nothing else (no names, calls or powers)."""
+    if not expression.strip():
+        raise ToolError("empty expression")
+    bad = sorted(set(expression) - _CALC_CHARS)
+    if bad:
+        raise ToolError(f"invalid characters in expression: {''.join(bad)!r}; use digits, + - * / ( ) . and spaces")
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        raise ToolError(f"malformed expression {expression!r}") from None
+
+    def walk(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in _CALC_BINARY:
+            return _CALC_BINARY[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _CALC_UNARY:
+            return _CALC_UNARY[type(node.op)](walk(node.operand))
+        raise ToolError(f"unsupported expression {expression!r}; use + - * / and parentheses")
+
+    try:
+        return float(walk(tree))
+    except ZeroDivisionError:
+        raise ToolError("division by zero") from None
+
+
+def _address(address1: str, address2: str, city: str, state: str, country: str, zip: str) -> dict[str, str]:
+    # key order follows the stored data, so a modified address dumps like an original one
+    return {"address1": address1, "address2": address2, "city": city, "country": country, "state": state, "zip": zip}
+
+
+class RetailTools(Toolkit):
+    """The retail agent's tools (τ²-bench's 16 retail tools, same names and arguments)."""
+
+    name = "retail_agent"
+
+    # -- lookups (raise ToolError when missing) ---------------------------------------------
+    def _user(self, user_id: str) -> dict[str, Any]:
+        user = self.data["users"].get(user_id)
+        if user is None:
+            raise ToolError(f"user {user_id!r} not found")
+        return user
+
+    def _order(self, order_id: str) -> dict[str, Any]:
+        order = self.data["orders"].get(order_id)
+        if order is None:
+            hint = "" if order_id.startswith("#") else " (order ids start with '#', such as '#W0000000')"
+            raise ToolError(f"order {order_id!r} not found{hint}")
+        return order
+
+    def _product(self, product_id: str) -> dict[str, Any]:
+        product = self.data["products"].get(product_id)
+        if product is None:
+            raise ToolError(f"product {product_id!r} not found (product ids differ from item ids)")
+        return product
+
+    def _payment_method(self, user_id: str, payment_method_id: str) -> dict[str, Any]:
+        method = self._user(user_id)["payment_methods"].get(payment_method_id)
+        if method is None:
+            raise ToolError(f"payment method {payment_method_id!r} not found for user {user_id!r}")
+        return method
+
+    def _new_variant(self, product_id: str, new_item_id: str) -> dict[str, Any]:
+        """The variant `new_item_id` of the same product, which must be available."""
+        product = self._product(product_id)
+        variant = product["variants"].get(new_item_id)
+        if variant is None:
+            raise ToolError(
+                f"new item {new_item_id!r} is not a variant of product {product['name']!r} "
+                f"({product_id}); items can only change to another option of the same product"
+            )
+        if not variant.get("available", False):
+            raise ToolError(f"new item {new_item_id!r} is not available")
+        return variant
+
+    @staticmethod
+    def _check_items_in_order(order: dict[str, Any], item_ids: list[str]) -> None:
+        """Every id in item_ids must be in the order at least as many times as it is listed."""
+        if not item_ids:
+            raise ToolError("item_ids must list at least one item")
+        in_order = Counter(item["item_id"] for item in order["items"])
+        for item_id, wanted in Counter(item_ids).items():
+            if wanted > in_order[item_id]:
+                found = in_order[item_id]
+                raise ToolError(
+                    f"item {item_id!r} is listed {wanted} time(s) but order {order['order_id']} holds {found}"
+                )
+
+    def _price_difference(self, order: dict[str, Any], item_ids: list[str], new_item_ids: list[str]) -> float:
+        """Sum of (new price - old price) over the pairs; checks each new item."""
+        if len(item_ids) != len(new_item_ids):
+            raise ToolError(
+                f"item_ids has {len(item_ids)} item(s) but new_item_ids has {len(new_item_ids)}; they must match"
+            )
+        items = {item["item_id"]: item for item in order["items"]}
+        difference = 0.0
+        for item_id, new_item_id in zip(item_ids, new_item_ids):
+            if item_id == new_item_id:
+                raise ToolError(f"new item {new_item_id!r} is the same as the old item; choose a different option")
+            item = items[item_id]
+            variant = self._new_variant(item["product_id"], new_item_id)
+            difference += variant["price"] - item["price"]
+        return money(difference)
+
+    @staticmethod
+    def _is_gift_card(method: dict[str, Any]) -> bool:
+        return method.get("source") == "gift_card"
+
+    @staticmethod
+    def _adjust_gift_card(method: dict[str, Any], delta: float) -> None:
+        method["balance"] = money(method.get("balance", 0.0) + delta)
+
+    # -- read tools ---------------------------------------------------------------------------
+    @tool(ToolKind.READ)
+    def find_user_id_by_email(self, email: str) -> str:
+        """Find a user id by email address. Returns the user id, or an error if no user has it.
+
+        Args:
+            email: The email of the user, such as 'jane.doe1234@example.com'.
+        """
+        wanted = fold_text(email)
+        for user_id, user in self.data["users"].items():
+            if fold_text(user.get("email", "")) == wanted:
+                return user_id
+        raise ToolError("user not found")
+
+    @tool(ToolKind.READ)
+    def find_user_id_by_name_zip(self, first_name: str, last_name: str, zip: str) -> str:
+        """Find a user id by first name, last name and zip code. Use it when the user cannot give
+        an email address. Returns the user id, or an error if no user matches.
+
+        Args:
+            first_name: The first name of the user, such as 'Jane'.
+            last_name: The last name of the user, such as 'Doe'.
+            zip: The zip code of the user's default address, such as '12345'.
+        """
+        first, last, zip_code = fold_text(first_name), fold_text(last_name), zip.strip()
+        for user_id, user in self.data["users"].items():
+            name = user.get("name", {})
+            if (
+                fold_text(name.get("first_name", "")) == first
+                and fold_text(name.get("last_name", "")) == last
+                and user.get("address", {}).get("zip") == zip_code
+            ):
+                return user_id
+        raise ToolError("user not found")
+
+    @tool(ToolKind.READ)
+    def get_user_details(self, user_id: str) -> dict[str, Any]:
+        """Get a user's profile: name, email, default address, payment methods and order ids.
+
+        Args:
+            user_id: The user id, such as 'jane_doe_1234'.
+        """
+        return self._user(user_id)
+
+    @tool(ToolKind.READ)
+    def get_order_details(self, order_id: str) -> dict[str, Any]:
+        """Get the status and details of an order: items, address, fulfillments, payments.
+
+        Args:
+            order_id: The order id, such as '#W0000000'. Note the '#' at the start of the id.
+        """
+        return self._order(order_id)
+
+    @tool(ToolKind.READ)
+    def get_product_details(self, product_id: str) -> dict[str, Any]:
+        """Get a product and all its variant items (options, price, availability).
+
+        Args:
+            product_id: The product id, such as '6086499569'. Product ids differ from item ids.
+        """
+        return self._product(product_id)
+
+    @tool(ToolKind.READ)
+    def get_item_details(self, item_id: str) -> dict[str, Any]:
+        """Get one variant item (options, price, availability) by its item id.
+
+        Args:
+            item_id: The item id, such as '1008292230'. Item ids differ from product ids.
+        """
+        for product in self.data["products"].values():
+            variant = product["variants"].get(item_id)
+            if variant is not None:
+                return variant
+        raise ToolError(f"item {item_id!r} not found (item ids differ from product ids)")
+
+    @tool(ToolKind.READ)
+    def list_all_product_types(self) -> str:
+        """List the name and product id of every product type in the store, as a JSON object
+        mapping product names to product ids, sorted by name. Each product type has several
+        variant items with their own item ids and options.
+        """
+        names = {product["name"]: product["product_id"] for product in self.data["products"].values()}
+        return json.dumps(names, sort_keys=True)
+
+    # -- write tools: pending orders ------------------------------------------------------------
+    @tool(ToolKind.WRITE)
+    def cancel_pending_order(self, order_id: str, reason: str) -> dict[str, Any]:
+        """Cancel a pending order (processed or delivered orders cannot be cancelled). Explain the
+        cancellation and get the user's explicit confirmation (yes) first. The status becomes
+        'cancelled' and the payment is refunded: at once to a gift card, otherwise in 5-7
+        business days. Returns the order after the cancellation.
+
+        Args:
+            order_id: The order id, such as '#W0000000'. Note the '#' at the start of the id.
+            reason: The reason for the cancellation: either 'no longer needed' or 'ordered by mistake'.
+        """
+        order = self._order(order_id)
+        if order["status"] != STATUS_PENDING:
+            raise ToolError(f"order {order_id} is {order['status']!r}; only pending orders can be cancelled")
+        if reason not in CANCEL_REASONS:
+            raise ToolError(f"invalid reason {reason!r}; use 'no longer needed' or 'ordered by mistake'")
+        # refund what each payment method still holds (payments minus earlier refunds)
+        net: dict[str, float] = {}
+        for entry in order["payment_history"]:
+            sign = 1 if entry["transaction_type"] == "payment" else -1
+            net[entry["payment_method_id"]] = net.get(entry["payment_method_id"], 0.0) + sign * entry["amount"]
+        refunds = []
+        for method_id, amount in net.items():
+            amount = money(amount)
+            if amount <= 0:
+                continue
+            refunds.append({"transaction_type": "refund", "amount": amount, "payment_method_id": method_id})
+            method = self._user(order["user_id"])["payment_methods"].get(method_id)
+            if method is not None and self._is_gift_card(method):
+                self._adjust_gift_card(method, amount)
+        order["status"] = STATUS_CANCELLED
+        order["cancel_reason"] = reason
+        order["payment_history"].extend(refunds)
+        return order
+
+    @tool(ToolKind.WRITE)
+    def modify_pending_order_address(
+        self, order_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str
+    ) -> dict[str, Any]:
+        """Change the shipping address of a pending order. Explain the change and get the user's
+        explicit confirmation (yes) first. Returns the order after the change.
+
+        Args:
+            order_id: The order id, such as '#W0000000'. Note the '#' at the start of the id.
+            address1: The first line of the address, such as '123 Main St'.
+            address2: The second line of the address, such as 'Apt 1', or '' if there is none.
+            city: The city, such as 'San Francisco'.
+            state: The state, such as 'CA'.
+            country: The country, such as 'USA'.
+            zip: The zip code, such as '12345'.
+        """
+        order = self._order(order_id)
+        if STATUS_PENDING not in order["status"]:
+            raise ToolError(f"order {order_id} is {order['status']!r}; only pending orders can be modified")
+        order["address"] = _address(address1, address2, city, state, country, zip)
+        return order
+
+    @tool(ToolKind.WRITE)
+    def modify_pending_order_items(
+        self, order_id: str, item_ids: list[str], new_item_ids: list[str], payment_method_id: str
+    ) -> dict[str, Any]:
+        """Change items of a pending order to other options of the same product. This can be done
+        only once per order: afterwards its items and payment can no longer change and it can
+        no longer be cancelled, so collect every item to change first. Explain the change and get
+        the user's explicit confirmation (yes) first. Returns the order after the change.
+
+        Args:
+            order_id: The order id, such as '#W0000000'. Note the '#' at the start of the id.
+            item_ids: The item ids to change, each such as '1008292230'. An id may repeat.
+            new_item_ids: The new item ids, each such as '1008292230', in the same order as
+                item_ids; each must be an available item of the same product as the item it replaces.
+            payment_method_id: The user's payment method that pays or receives the price
+                difference, such as 'gift_card_0000000' or 'credit_card_0000000'.
+        """
+        order = self._order(order_id)
+        if order["status"] != STATUS_PENDING:
+            raise ToolError(
+                f"order {order_id} is {order['status']!r}; items can be modified only once, on a pending order"
+            )
+        self._check_items_in_order(order, item_ids)
+        difference = self._price_difference(order, item_ids, new_item_ids)
+        method = self._payment_method(order["user_id"], payment_method_id)
+        if self._is_gift_card(method) and method.get("balance", 0.0) < difference:
+            raise ToolError(
+                f"insufficient gift card balance ({method.get('balance', 0.0)}) to pay the price difference {difference}"
+            )
+        order["payment_history"].append({
+            "transaction_type": "payment" if difference > 0 else "refund",
+            "amount": abs(difference),
+            "payment_method_id": payment_method_id,
+        })
+        if self._is_gift_card(method):
+            self._adjust_gift_card(method, -difference)
+        changed: set[int] = set()
+        for item_id, new_item_id in zip(item_ids, new_item_ids):
+            index = next(i for i, it in enumerate(order["items"]) if it["item_id"] == item_id and i not in changed)
+            changed.add(index)
+            item = order["items"][index]
+            variant = self.data["products"][item["product_id"]]["variants"][new_item_id]
+            item["item_id"] = new_item_id
+            item["price"] = variant["price"]
+            item["options"] = dict(variant["options"])
+        order["status"] = STATUS_ITEMS_MODIFIED
+        return order
+
+    @tool(ToolKind.WRITE)
+    def modify_pending_order_payment(self, order_id: str, payment_method_id: str) -> dict[str, Any]:
+        """Pay a pending order with a different payment method of the user. Explain the change and
+        get the user's explicit confirmation (yes) first. The old payment is refunded: at once to
+        a gift card, otherwise in 5-7 business days. Returns the order after the change.
+
+        Args:
+            order_id: The order id, such as '#W0000000'. Note the '#' at the start of the id.
+            payment_method_id: The new payment method, such as 'gift_card_0000000' or
+                'credit_card_0000000'; it must differ from the current one.
+        """
+        order = self._order(order_id)
+        if STATUS_PENDING not in order["status"]:
+            raise ToolError(f"order {order_id} is {order['status']!r}; only pending orders can be modified")
+        method = self._payment_method(order["user_id"], payment_method_id)
+        history = order["payment_history"]
+        if len(history) != 1 or history[0]["transaction_type"] != "payment":
+            raise ToolError(
+                f"order {order_id} has {len(history)} payment entries; the payment method can only be "
+                "changed while the order holds exactly one payment"
+            )
+        old_method_id, amount = history[0]["payment_method_id"], history[0]["amount"]
+        if old_method_id == payment_method_id:
+            raise ToolError(f"order {order_id} is already paid with {payment_method_id}; choose a different method")
+        if self._is_gift_card(method) and method.get("balance", 0.0) < amount:
+            raise ToolError(
+                f"insufficient gift card balance ({method.get('balance', 0.0)}) to pay the order total {amount}"
+            )
+        history.append({"transaction_type": "payment", "amount": amount, "payment_method_id": payment_method_id})
+        history.append({"transaction_type": "refund", "amount": amount, "payment_method_id": old_method_id})
+        if self._is_gift_card(method):
+            self._adjust_gift_card(method, -amount)
+        old_method = self._user(order["user_id"])["payment_methods"].get(old_method_id)
+        if old_method is not None and self._is_gift_card(old_method):
+            self._adjust_gift_card(old_method, amount)
+        return order
+
+    # -- write tools: users -----------------------------------------------------------------
+    @tool(ToolKind.WRITE)
+    def modify_user_address(
+        self, user_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str
+    ) -> dict[str, Any]:
+        """Change a user's default address. Explain the change and get the user's explicit
+        confirmation (yes) first. Returns the user after the change.
+
+        Args:
+            user_id: The user id, such as 'jane_doe_1234'.
+            address1: The first line of the address, such as '123 Main St'.
+            address2: The second line of the address, such as 'Apt 1', or '' if there is none.
+            city: The city, such as 'San Francisco'.
+            state: The state, such as 'CA'.
+            country: The country, such as 'USA'.
+            zip: The zip code, such as '12345'.
+        """
+        user = self._user(user_id)
+        user["address"] = _address(address1, address2, city, state, country, zip)
+        return user
+
+    # -- write tools: delivered orders -------------------------------------------------------
+    @tool(ToolKind.WRITE)
+    def return_delivered_order_items(self, order_id: str, item_ids: list[str], payment_method_id: str) -> dict[str, Any]:
+        """Request the return of items of a delivered order. The status becomes 'return requested'
+        and the user gets an email on how to send the items back. Explain the return and get the
+        user's explicit confirmation (yes) first. Returns the order after the request.
+
+        Args:
+            order_id: The order id, such as '#W0000000'. Note the '#' at the start of the id.
+            item_ids: The item ids to return, each such as '1008292230'. An id may repeat.
+            payment_method_id: Where the refund goes: the order's original payment method or one of
+                the user's gift cards, such as 'gift_card_0000000' or 'credit_card_0000000'.
+        """
+        order = self._order(order_id)
+        if order["status"] != STATUS_DELIVERED:
+            raise ToolError(f"order {order_id} is {order['status']!r}; only delivered orders can be returned")
+        method = self._payment_method(order["user_id"], payment_method_id)
+        original = order["payment_history"][0]["payment_method_id"] if order["payment_history"] else None
+        if not self._is_gift_card(method) and payment_method_id != original:
+            raise ToolError(
+                f"the refund must go to the original payment method ({original}) or a gift card, not {payment_method_id}"
+            )
+        self._check_items_in_order(order, item_ids)
+        order["status"] = STATUS_RETURN_REQUESTED
+        order["return_items"] = sorted(item_ids)
+        order["return_payment_method_id"] = payment_method_id
+        return order
+
+    @tool(ToolKind.WRITE)
+    def exchange_delivered_order_items(
+        self, order_id: str, item_ids: list[str], new_item_ids: list[str], payment_method_id: str
+    ) -> dict[str, Any]:
+        """Exchange items of a delivered order for other options of the same product. A delivered
+        order can be returned or exchanged only once, so collect every item first. Explain the
+        exchange and get the user's explicit confirmation (yes) first. The status becomes
+        'exchange requested'. Returns the order after the request.
+
+        Args:
+            order_id: The order id, such as '#W0000000'. Note the '#' at the start of the id.
+            item_ids: The item ids to exchange, each such as '1008292230'. An id may repeat.
+            new_item_ids: The new item ids, each such as '1008292230', in the same order as
+                item_ids; each must be an available item of the same product as the item it replaces.
+            payment_method_id: The user's payment method that pays or receives the price
+                difference, such as 'gift_card_0000000' or 'credit_card_0000000'.
+        """
+        order = self._order(order_id)
+        if order["status"] != STATUS_DELIVERED:
+            raise ToolError(f"order {order_id} is {order['status']!r}; only delivered orders can be exchanged")
+        self._check_items_in_order(order, item_ids)
+        difference = self._price_difference(order, item_ids, new_item_ids)
+        method = self._payment_method(order["user_id"], payment_method_id)
+        if self._is_gift_card(method) and method.get("balance", 0.0) < difference:
+            raise ToolError(
+                f"insufficient gift card balance ({method.get('balance', 0.0)}) to pay the price difference {difference}"
+            )
+        order["status"] = STATUS_EXCHANGE_REQUESTED
+        order["exchange_items"] = sorted(item_ids)
+        order["exchange_new_items"] = sorted(new_item_ids)
+        order["exchange_payment_method_id"] = payment_method_id
+        order["exchange_price_difference"] = difference
+        return order
+
+    # -- generic tools -------------------------------------------------------------------------
+    @tool(ToolKind.GENERIC)
+    def calculate(self, expression: str) -> str:
+        """Calculate an arithmetic expression; the result is rounded to 2 decimals.
+
+        Args:
+            expression: The expression, such as '(19.99 + 5) * 2'. Numbers, + - * /, parentheses and spaces only.
+        """
+        return str(round(evaluate_arithmetic(expression), 2))
+
+    @tool(ToolKind.GENERIC)
+    def transfer_to_human_agents(self, summary: str) -> str:
+        """Transfer the user to a human agent, with a summary of their issue. Transfer only when the
+        user explicitly asks for a human, or when the request is outside what the policy and
+        these tools allow you to handle.
+
+        Args:
+            summary: A short summary of the user's issue.
+        """
+        return "Transfer successful"
