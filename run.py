@@ -1,0 +1,58 @@
+#!/usr/bin/env python
+"""Train a tool-using agent with GRPO over a curriculum of domains.
+
+    python run.py [--config FILE.yaml] [--preset demo] [flags...]      (one process)
+    bash run_with_accelerate.sh multi [flags...]                        (one process per GPU)
+
+Flags -> one RunConfig (printed with keys masked, saved as <output-dir>/config.yaml) -> the run.
+Every process rolls out its own shard of each step's tasks; only the main process prints the
+configuration and writes files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is "experimental" in TRL 1.16
+sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # run from a checkout without installing
+
+
+def main(argv: list[str] | None = None, **run_options) -> int:
+    """`run_options` are for programmatic callers (tests, demos): e.g. `rollout_options={...}`."""
+    from agentcl.config import format_config, parse_run_config
+    from agentcl.errors import AgentclError
+    from agentcl.secrets import install_log_redaction, redact
+
+    install_log_redaction()
+    try:
+        config = parse_run_config(argv)
+    except AgentclError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+
+    from agentcl.training.model_loading import process_state
+
+    state = process_state()
+    if state.is_main_process:
+        print(format_config(config), flush=True)
+        path = config.save(config.output.output_dir)
+        print(f"configuration saved to {path}", flush=True)
+
+    from agentcl.training.run_stages import run_training
+
+    try:
+        # Seam for the curriculum issue: its runner (training + evaluation per stage, metrics,
+        # report) replaces this call; `--preset demo` already selects the offline settings.
+        run_training(config, **run_options)
+    except AgentclError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,316 @@
+"""Evaluate a policy: every task of every target x k trials, batched through the rollout engine.
+
+`PolicyEvaluator.evaluate(model, targets, phase=...)` runs one evaluation phase (e.g. `zero_shot`
+or `after_stage_2`) of a model (a base model, or a base model with a trained LoRA adapter):
+
+- trial by trial: before trial k's batch the random state is reset to `seed + k`, so a trial
+  samples the same way whenever it is run (and a rerun of a phase is reproducible);
+- within a trial, the conversations of every target's tasks run together in lockstep (batched
+  agent turns, concurrent user turns), exactly like training rollouts;
+- each finished conversation is scored the moment it ends (the task reward: DB, ENV_ASSERTION,
+  ACTION, COMMUNICATE, NL assertions through the judge when a JudgeRuntime is given), then becomes a
+  `SimulationRun` labelled with its phase and stage (`agentcl.curriculum.metrics.label_run`);
+- conversations already stored (`done_ids`) are skipped, so an interrupted evaluation resumes;
+- `on_runs(runs)` gets each trial's finished runs (the runner appends them to the results store).
+
+With several processes each rolls out its own shard of a trial's conversations; the runs are
+gathered so that the main process sees (and writes) them all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+from ..data_model import SimulationRun, TerminationReason
+from ..rollout.backends import GenerationParams, HFGenerationBackend, stop_token_ids_for
+from ..rollout.chat_format import SystemPromptFn, default_system_prompt
+from ..rollout.engine import Conversation, RolloutEngine, RolloutItem, RolloutLimits
+from ..secrets import redact
+from ..users.base import UserConversation, UserSimulator, UserTurn
+from .metrics import label_run, make_run_id
+
+if TYPE_CHECKING:
+    from ..config import RunConfig
+    from ..data_model import Task
+    from ..domains.base import DomainData
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EvalTarget:
+    """The evaluation tasks of one stage (one column of the accuracy matrix)."""
+
+    stage: str
+    data: "DomainData"
+    tasks: list["Task"]
+
+
+@dataclass
+class EvalSettings:
+    trials: int = 4
+    seed: int = 42  # trial k runs after set_seed(seed + k)
+    generation: GenerationParams = field(default_factory=GenerationParams)
+    limits: RolloutLimits = field(default_factory=RolloutLimits)
+    max_batch_size: int | None = None  # conversations per generate call (GPU memory); None: all
+
+    def __post_init__(self) -> None:
+        if self.trials < 1:
+            raise ValueError(f"trials must be >= 1, got {self.trials}")
+
+
+def eval_settings_from_config(config: "RunConfig", *, trials: int | None = None) -> EvalSettings:
+    """Evaluation sampling and limits: the rollout settings of the run (the policy as it is trained)."""
+    r = config.rollout
+    return EvalSettings(
+        trials=trials if trials is not None else config.curriculum.eval_trials,
+        seed=config.seed,
+        generation=GenerationParams(max_new_tokens=r.max_new_tokens, temperature=r.temperature, top_p=r.top_p),
+        limits=RolloutLimits(max_steps=r.max_conversation_steps, max_errors=max(1, r.max_errors),
+                             max_total_tokens=r.max_conversation_tokens),
+    )
+
+
+def expected_run_ids(targets: Sequence[EvalTarget], phase: str, trials: int) -> list[str]:
+    """The result keys one phase produces, in run order (trial, target, task)."""
+    return [make_run_id(phase, t.stage, t.data.name, task.id, trial)
+            for trial in range(trials) for t in targets for task in t.tasks]
+
+
+def set_trial_seed(seed: int) -> None:
+    """Python, NumPy and torch (all devices) random state, as transformers.set_seed does."""
+    from transformers import set_seed
+
+    set_seed(seed)
+
+
+# --- per-conversation API usage -----------------------------------------------------------------
+
+class UsageRecordingUser(UserSimulator):
+    """Passes every call to `inner` and adds up each conversation's API usage (tokens, cost)."""
+
+    def __init__(self, inner: UserSimulator):
+        self.inner = inner
+        self.name = getattr(inner, "name", "user")
+        self._usage: dict[str, dict[str, float]] = defaultdict(dict)
+
+    def _record(self, conversation: UserConversation, turn: UserTurn) -> None:
+        bucket = self._usage[conversation.conversation_id]
+        for key, value in (turn.usage or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                bucket[key] = bucket.get(key, 0) + value
+
+    async def respond(self, conversation: UserConversation) -> UserTurn:
+        turn = await self.inner.respond(conversation)
+        self._record(conversation, turn)
+        return turn
+
+    async def respond_batch(self, conversations: list[UserConversation]) -> list[UserTurn]:
+        turns = await self.inner.respond_batch(conversations)
+        for conversation, turn in zip(conversations, turns):
+            self._record(conversation, turn)
+        return turns
+
+    def take(self, conversation_id: str) -> dict[str, float]:
+        return dict(self._usage.pop(conversation_id, {}))
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+# --- scoring ------------------------------------------------------------------------------------
+
+def _local_reward_hook(conversation: Conversation):
+    """Task reward without a JudgeRuntime: local components now, NL assertions by the heuristic judge."""
+    from ..rewards.evaluator import start_evaluation
+
+    return start_evaluation(conversation.task, conversation.domain, conversation.messages,
+                            conversation.termination_reason, final_environment=conversation.environment)
+
+
+def reward_info_of(end_result: Any):
+    """The RewardInfo behind whatever the end hook returned (blocks until the judge has answered)."""
+    if end_result is None:
+        return None
+    getter = getattr(end_result, "reward_info", None)  # the judge runtime's PendingConversationReward
+    if callable(getter):
+        return getter()
+    result = getattr(end_result, "result", None)  # the evaluator's PendingReward
+    if callable(result):
+        return result()
+    return None
+
+
+def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, seed: int | None,
+                        usage: dict[str, float] | None = None, policy: dict[str, Any] | None = None) -> SimulationRun:
+    """One finished evaluation conversation as a labelled SimulationRun (reward scored)."""
+    extra: dict[str, Any] = {
+        "num_agent_turns": conversation.num_agent_turns,
+        "num_user_turns": conversation.num_user_turns,
+        "num_tool_calls": conversation.num_tool_calls,
+        "num_tool_errors": conversation.num_errors,
+        "completion_tokens": len(conversation.completion_ids),
+        "model_tokens": int(sum(conversation.env_mask)),
+        "conversation_id": conversation.conversation_id,
+    }
+    if usage:
+        extra["usage"] = {"user": usage}
+    if policy:
+        extra["policy"] = dict(policy)
+    if conversation.error:
+        extra["error"] = conversation.error
+    try:
+        info = reward_info_of(conversation.end_result)
+    except Exception as exc:  # noqa: BLE001 - a failed judge leaves the run unscored, never the phase
+        info = None
+        extra["scoring_error"] = redact(f"{type(exc).__name__}: {exc}")
+    run = SimulationRun(
+        id=conversation.conversation_id,
+        task_id=conversation.task_id,
+        domain=conversation.domain_name,
+        trial=conversation.trial,
+        seed=seed,
+        messages=list(conversation.messages),
+        termination_reason=conversation.termination_reason or TerminationReason.AGENT_ERROR,
+        reward_info=info,
+        extra=extra,
+    )
+    return label_run(run, phase=phase, stage=stage)
+
+
+# --- the evaluator --------------------------------------------------------------------------------
+
+class PolicyEvaluator:
+    """Runs evaluation phases with one user simulator and one event loop for the whole run.
+
+    `judge_runtime` (agentcl.rewards.judge_runtime.JudgeRuntime) scores NL assertions with the
+    configured judge (LLM through the async dispatcher, or heuristic); without it the heuristic
+    judge is used. `close()` stops the engine's event loop and closes the user simulator.
+    """
+
+    def __init__(self, tokenizer, user_simulator: UserSimulator, *, settings: EvalSettings | None = None,
+                 judge_runtime=None, tool_parser: str = "qwen3", system_prompt: SystemPromptFn = default_system_prompt,
+                 progress: bool = True, state=None):
+        self.tokenizer = tokenizer
+        self.user = UsageRecordingUser(user_simulator)
+        self.settings = settings or EvalSettings()
+        self.judge_runtime = judge_runtime
+        self.tool_parser = tool_parser
+        self.system_prompt = system_prompt
+        self.progress = progress
+        self._state = state
+        self._engine: RolloutEngine | None = None
+
+    # -- processes -----------------------------------------------------------------------------
+    @property
+    def state(self):
+        if self._state is None:
+            from accelerate import PartialState
+
+            self._state = PartialState()
+        return self._state
+
+    def _backend(self, model) -> HFGenerationBackend:
+        return HFGenerationBackend(model, self.tokenizer, stop_token_ids=stop_token_ids_for(self.tokenizer, model),
+                                   max_batch_size=self.settings.max_batch_size)
+
+    def _engine_for(self, backend: HFGenerationBackend) -> RolloutEngine:
+        if self._engine is None:
+            hook = self.judge_runtime.on_conversation_end if self.judge_runtime is not None else _local_reward_hook
+            self._engine = RolloutEngine(
+                self.tokenizer, self.user, backend=backend, generation=self.settings.generation,
+                limits=self.settings.limits, tool_parser=self.tool_parser, system_prompt=self.system_prompt,
+                on_conversation_end=hook, progress=self.progress and self.state.is_main_process,
+            )
+        return self._engine
+
+    # -- one phase -------------------------------------------------------------------------------
+    def evaluate(self, model, targets: Sequence[EvalTarget], *, phase: str, done_ids: Iterable[str] = (),
+                 on_runs: Callable[[list[SimulationRun]], Any] | None = None,
+                 policy: dict[str, Any] | None = None) -> list[SimulationRun]:
+        """Run every (target task, trial) of `phase` not in `done_ids`; returns the new runs
+        (all of them on the main process, this process's shard elsewhere)."""
+        done = set(done_ids)
+        settings = self.settings
+        state = self.state
+        pending_by_trial = []
+        for trial in range(settings.trials):
+            pending = [(t, task) for t in targets for task in t.tasks
+                       if make_run_id(phase, t.stage, t.data.name, task.id, trial) not in done]
+            pending_by_trial.append(pending)
+        total = sum(len(p) for p in pending_by_trial)
+        if total == 0:
+            return []
+        was_training = getattr(model, "training", False)
+        model.eval()
+        backend = self._backend(model)
+        engine = self._engine_for(backend)
+        bar = self._phase_bar(phase, total)
+        out: list[SimulationRun] = []
+        try:
+            for trial, pending in enumerate(pending_by_trial):
+                if not pending:
+                    continue
+                seed = settings.seed + trial
+                shard = pending[state.process_index::state.num_processes]
+                set_trial_seed(seed)  # same seed on every process; each rolls out different conversations
+                items = [RolloutItem(task, target.data, trial) for target, task in shard]
+                conversations = engine.run(items, backend=backend) if items else []
+                runs = [conversation_to_run(c, stage=target.stage, phase=phase, seed=seed,
+                                            usage=self.user.take(c.conversation_id), policy=policy)
+                        for c, (target, _) in zip(conversations, shard)]
+                runs = self._gather(runs)
+                if state.is_main_process and on_runs is not None and runs:
+                    on_runs(runs)
+                out.extend(runs)
+                if bar is not None:
+                    bar.update(len(pending))
+                    bar.set_postfix(trial=trial, mean_reward=f"{_mean_reward(out):.2f}")
+        finally:
+            if bar is not None:
+                bar.close()
+            if was_training:
+                model.train()
+        return out
+
+    def _gather(self, runs: list[SimulationRun]) -> list[SimulationRun]:
+        if self.state.num_processes == 1:
+            return runs
+        from accelerate.utils import gather_object
+
+        records = gather_object([r.model_dump(mode="json") for r in runs])
+        return [SimulationRun.model_validate(r) for r in records]
+
+    def _phase_bar(self, phase: str, total: int):
+        if not (self.progress and self.state.is_main_process):
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=f"eval {phase}", unit="conv")
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close(close_user_simulator=True)
+            self._engine = None
+        else:  # never ran: the simulator may still hold clients
+            from ..rollout.async_runner import AsyncRunner
+
+            runner = AsyncRunner("agentcl-eval-close")
+            try:
+                runner.run(self.user.aclose(), timeout=30)
+            finally:
+                runner.close()
+
+    def __enter__(self) -> "PolicyEvaluator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _mean_reward(runs: Sequence[SimulationRun]) -> float:
+    rewards = [r.reward_info.reward if r.reward_info is not None else 0.0 for r in runs]
+    return sum(rewards) / len(rewards) if rewards else 0.0

@@ -1,0 +1,183 @@
+"""`python -m agentcl eval`: evaluate a model or checkpoint on domains and a split, without training.
+
+    python -m agentcl eval --model Qwen/Qwen3-4B-Instruct-2507 --domain airline --split test --trials 4 \
+        --openai-api-base http://127.0.0.1:8765/v1 --output-dir outputs/eval-airline
+    python -m agentcl eval --model tiny --adapter outputs/demo/adapters/retail --domain retail --local-relay
+
+The τ²-bench `run` equivalent: every task of the split (or the first --num-tasks, or --task-ids)
+x --trials conversations with the policy (the base model, plus --adapter when given), batched
+through the rollout engine with fixed seeds per trial, scored with the task evaluator (and the
+judge for NL assertions). Writes config.yaml, results.json, metrics.json, plots and report.html
+into --output-dir; `--resume` continues an interrupted evaluation. Each domain is a column of
+the report's tables; the runs are the "zero_shot" phase (an evaluation without training here).
+
+Every run.py flag applies too (user simulator, judge, rollout limits, --data-dir, --seed,
+--dtype, --load-in-4bit, ...); the flags below are shorthands for the evaluation ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import AgentclError
+
+DEFAULT_OUTPUT_ROOT = Path("outputs") / "eval"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m agentcl eval", add_help=False,
+        description="Evaluate a model (and optionally a LoRA adapter) on domains and a split; writes "
+                    "results.json, metrics.json, plots and report.html. Every run.py flag is accepted too.")
+    parser.add_argument("-h", "--help", action="store_true", help="show this help (and the run.py flags) and exit")
+    parser.add_argument("--domain", action="append", default=None, metavar="NAME",
+                        help="domain to evaluate (repeat, or comma-separate, for several); same as --domains")
+    parser.add_argument("--split", default=None, help="split of each domain to evaluate (default: test); "
+                        "same as --eval-split")
+    parser.add_argument("--num-tasks", type=int, default=None, help="evaluate the first N tasks of the split "
+                        "(default: all); same as --eval-tasks-per-domain")
+    parser.add_argument("--task-ids", default=None, metavar="ID,ID,...", help="evaluate only these task ids")
+    parser.add_argument("--trials", type=int, default=None, help="trials per task (default 4); same as --eval-trials")
+    parser.add_argument("--max-batch-size", type=int, default=None,
+                        help="conversations per generate call (default: all of a trial at once)")
+    return parser
+
+
+def _translate(args: argparse.Namespace, rest: list[str]) -> list[str]:
+    """Our shorthands as the run-config flags they stand for."""
+    argv = list(rest)
+    if args.domain:
+        names = [n.strip() for item in args.domain for n in item.split(",") if n.strip()]
+        argv += ["--domains", ",".join(names)]
+    if args.split is not None:
+        argv += ["--eval-split", args.split]
+    if args.num_tasks is not None:
+        argv += ["--eval-tasks-per-domain", str(args.num_tasks)]
+    if args.trials is not None:
+        argv += ["--eval-trials", str(args.trials)]
+    return argv
+
+
+def default_output_dir(model: str, adapter: str | None, domains: Sequence[str]) -> Path:
+    name = Path(adapter).name if adapter else Path(model.rstrip("/")).name
+    return DEFAULT_OUTPUT_ROOT / f"{name}-{'-'.join(domains)}"
+
+
+def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_size: int | None = None,
+                   user_simulator_factory=None, progress: bool = True):
+    """Evaluate `config.model` (+ `config.model.adapter`) on `config.curriculum.domains`; returns the report path."""
+    from accelerate import PartialState
+
+    from ..config import ConfigError
+    from ..report import ResultsStore, build_report, write_curriculum
+    from ..rewards.judge_runtime import JudgeRuntime
+    from ..training.model_loading import load_policy
+    from ..training.run_stages import local_relay
+    from .evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config
+    from .metrics import ZERO_SHOT_PHASE
+    from .runner import check_run_dir
+    from .stages import plan_stages, stages_from_config
+
+    state = PartialState()
+    run_dir = Path(config.output.output_dir)
+    plans = plan_stages(stages_from_config(config), need_train=False)
+    if task_ids:
+        wanted = set(task_ids)
+        for plan in plans:
+            plan.eval_tasks = [t for t in plan.data.tasks_for_split(plan.stage.eval_split) if t.id in wanted]
+        found = {t.id for plan in plans for t in plan.eval_tasks}
+        missing = sorted(wanted - found)
+        if missing:
+            raise ConfigError(f"--task-ids: not in split {config.curriculum.eval_split!r} of "
+                              f"{', '.join(p.data.name for p in plans)}: {', '.join(missing)}")
+    names = [p.name for p in plans]
+    if state.is_main_process:
+        check_run_dir(run_dir, config.training.resume)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_curriculum(run_dir, names)
+        config.save(run_dir)
+    settings = eval_settings_from_config(config)
+    settings.max_batch_size = max_batch_size
+    targets = [EvalTarget(p.name, p.data, p.eval_tasks) for p in plans]
+    store = ResultsStore(run_dir)
+    with local_relay(config):
+        if user_simulator_factory is None:
+            from ..users import make_user_simulator
+
+            user = make_user_simulator(config.users)
+        else:
+            user = user_simulator_factory()
+        judge = JudgeRuntime(config.judge, user_config=config.users, default_cache_dir=run_dir / "judge_cache")
+        model, tokenizer = load_policy(config.model)
+        policy = {"model": config.model.name, "adapter": config.model.adapter}
+        if state.is_main_process:
+            total = sum(len(t.tasks) for t in targets) * settings.trials
+            print(f"evaluating {config.model.name}" + (f" + adapter {config.model.adapter}" if config.model.adapter else "")
+                  + f" on {', '.join(names)} (split {config.curriculum.eval_split}): {total} conversations", flush=True)
+        try:
+            with PolicyEvaluator(tokenizer, user, settings=settings, judge_runtime=judge, progress=progress,
+                                 state=state) as evaluator:
+                evaluator.evaluate(model, targets, phase=ZERO_SHOT_PHASE,
+                                   done_ids=store.done_ids() if state.is_main_process else (),
+                                   on_runs=store.add if state.is_main_process else None, policy=policy)
+        finally:
+            judge.close()
+    if not state.is_main_process:
+        return None
+    store.finalize({"kind": "evaluation", "model": config.model.name, "adapter": config.model.adapter,
+                    "domains": names, "split": config.curriculum.eval_split, "trials": settings.trials})
+    report = build_report(run_dir, title=f"agentcl evaluation: {policy['adapter'] or config.model.name}")
+    _print_summary(run_dir)
+    print(f"report: {report}", flush=True)
+    return report
+
+
+def _print_summary(run_dir: Path) -> None:
+    import json
+
+    from ..report import layout
+
+    metrics = json.loads((run_dir / layout.METRICS_JSON).read_text(encoding="utf-8"))
+    for ev in metrics.get("evaluations") or []:
+        pass_k = ", ".join(f"pass^{k}={v:.3f}" for k, v in ev["pass_k"].items())
+        print(f"{ev['stage']}: {ev['runs']} conversations, average reward {ev['average_reward']:.3f}, {pass_k}",
+              flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from ..config import build_parser as run_parser
+    from ..config import parse_run_config
+    from ..secrets import install_log_redaction, redact
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.help:
+        parser.print_help()
+        print("\nrun.py flags (model, user simulator, judge, rollout limits, data):\n")
+        run_parser("python -m agentcl eval").print_help()
+        return 0
+    install_log_redaction()
+    try:
+        config = parse_run_config(_translate(args, rest), prog="python -m agentcl eval")
+        from ..config import OutputConfig
+
+        if config.output.output_dir == OutputConfig().output_dir:  # not chosen by flag or YAML
+            config.output.output_dir = str(default_output_dir(config.model.name, config.model.adapter,
+                                                              config.curriculum.domains))
+        task_ids = [t.strip() for t in args.task_ids.split(",") if t.strip()] if args.task_ids else None
+        run_evaluation(config, task_ids=task_ids, max_batch_size=args.max_batch_size)
+    except AgentclError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

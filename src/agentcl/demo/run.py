@@ -1,0 +1,196 @@
+"""The one-command offline demo: `bash run_with_accelerate.sh demo` (run.py --preset demo).
+
+On a CPU machine with no key and no internet:
+1. build the tiny local agent (byte-level BPE + a small Qwen3, cached under ~/.cache/agentcl);
+2. generate mock, airline and retail data and keep a few easy kinds of task (agentcl.demo.data);
+3. warm-start the tiny agent: gold conversations played through the rollout engine against the
+   scripted customer, then a short supervised pass on the agent's tokens
+   (agentcl.curriculum.warmstart), so rewards are not all zero from the start;
+4. run the curriculum mock -> airline -> retail through the real code paths: the openai user
+   simulator over HTTP against the local relay, the offline LLM judge through the async
+   dispatcher, TRL GRPO with LoRA, evaluation of every stage before training and after each stage;
+5. print the per-stage rewards and where the report is.
+
+`python -m agentcl.demo [--fast] [run.py flags]` runs the same thing directly (`--fast`: test size).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+from ..config import TINY_MODEL, RunConfig
+from ..report import layout
+from .data import prepare_domain
+from .settings import FAST_OVERRIDES, DemoSettings, demo_preset
+
+WARMSTART_DIR = Path("models") / "warmstart"
+
+
+def _fresh_output_dir(config: RunConfig) -> Path:
+    """The demo can be run again and again: a directory holding an earlier run gets a new sibling."""
+    out = Path(config.output.output_dir)
+    held = any((out / name).exists() for name in (layout.CURRICULUM_JSON, layout.RESULTS_JOURNAL))
+    if held and not config.training.resume:
+        out = out.with_name(f"{out.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+        print(f"demo: {config.output.output_dir} holds an earlier run (continue it with --resume); "
+              f"this run goes to {out}", flush=True)
+        config.output.output_dir = str(out)
+    return out
+
+
+def apply_fast(config: RunConfig) -> None:
+    """Shrink the run to test size (same code path)."""
+    for section, values in FAST_OVERRIDES.items():
+        target = getattr(config, section)
+        for key, value in values.items():
+            setattr(target, key, value)
+
+
+def _warm_start(config: RunConfig, domains: list, settings: DemoSettings, out: Path, state) -> str:
+    """Warm-start the tiny agent on the demo's gold conversations; returns the checkpoint directory."""
+    from ..curriculum.warmstart import WarmStartSettings, gold_conversations, read_warm_start, warm_start
+    from ..models import default_tiny_agent_dir, ensure_tiny_agent
+    from ..registry import load_domain
+    from ..rollout.engine import RolloutLimits
+    from ..users.scripted import ScriptedUserSimulator
+
+    model_dir = out / WARMSTART_DIR
+    if read_warm_start(model_dir) is not None:
+        print(f"demo: warm-started model already in {model_dir}", flush=True)
+        return str(model_dir)
+    if not state.is_main_process:  # one process trains and saves; the others wait for it
+        state.wait_for_everyone()
+        return str(model_dir)
+    shape = (settings.tiny_hidden_size, settings.tiny_layers)
+    if shape == (64, 2):  # the default build, shared with `--model tiny`
+        base = ensure_tiny_agent()
+    else:
+        base = ensure_tiny_agent(default_tiny_agent_dir().with_name(f"tiny-agent-{shape[0]}x{shape[1]}"),
+                                 hidden_size=shape[0], num_hidden_layers=shape[1])
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    tasks = []
+    for d in domains:
+        data = load_domain(d.domain, d.data_dir)
+        tasks += [(data.task(task_id), data) for task_id in d.warmstart]
+    r = config.rollout
+    limits = RolloutLimits(max_steps=r.max_conversation_steps, max_errors=max(1, r.max_errors),
+                           max_total_tokens=r.max_conversation_tokens)
+    started = time.perf_counter()
+    good, bad = gold_conversations(tokenizer, tasks, ScriptedUserSimulator(), limits=limits,
+                                   max_new_tokens=max(r.max_new_tokens, 512))
+    print(f"demo: {len(good)} of {len(good) + len(bad)} gold conversations succeeded "
+          f"({time.perf_counter() - started:.0f}s); supervised warm start, {settings.warm_start_steps} steps", flush=True)
+    report = warm_start(base, model_dir, good, failed=bad, settings=WarmStartSettings(
+        steps=settings.warm_start_steps, batch_size=settings.warm_start_batch_size,
+        learning_rate=settings.warm_start_learning_rate, seed=config.seed))
+    t = report.training
+    print(f"demo: warm start done in {t['train_s']:.0f}s, loss {t['loss_first']:.2f} -> {t['loss_last10_mean']:.2f}",
+          flush=True)
+    if state.num_processes > 1:
+        state.wait_for_everyone()
+    return str(model_dir)
+
+
+def run_demo(config: RunConfig, settings: DemoSettings | None = None, *, fast: bool = False):
+    """Prepare data and the warm-started tiny agent, then run the curriculum; returns its CurriculumResult."""
+    from accelerate import PartialState
+
+    from ..curriculum.runner import run_curriculum
+
+    started = time.perf_counter()
+    state = PartialState()
+    settings = settings or (DemoSettings.fast() if fast else DemoSettings())
+    if fast:
+        apply_fast(config)
+    out = _fresh_output_dir(config)
+    c = config.curriculum
+    domains = []
+    for name in c.domains:
+        domains.append(prepare_domain(
+            name, out / "data", seed=config.seed, num_tasks=settings.num_tasks, task_groups=settings.task_groups,
+            train_tasks=c.tasks_per_domain or 3, eval_tasks=c.eval_tasks_per_domain or 4,
+            warmstart_tasks=settings.warm_start_tasks_per_domain, policy_sections=settings.policy_sections))
+    for d in domains:
+        kinds = ", ".join("+".join(step.split(":")[1] for step in g) for g in d.groups)
+        print(f"demo: {d.domain}: {len(d.train)} training, {len(d.test)} evaluation, {len(d.warmstart)} warm-start "
+              f"tasks of the kinds {kinds}", flush=True)
+    c.data_dir = str(out / "data")
+    c.train_split, c.eval_split = "train", "test"
+    if config.model.name == TINY_MODEL:
+        config.model = dataclasses.replace(config.model, name=_warm_start(config, domains, settings, out, state))
+    else:
+        print(f"demo: model {config.model.name} is not the tiny agent; no warm start", flush=True)
+    result = run_curriculum(config)
+    if state.is_main_process:
+        print_summary(result.run_dir, time.perf_counter() - started)
+    return result
+
+
+def print_summary(run_dir: Path, wall_s: float) -> None:
+    """Per stage: evaluation reward before training, after its own stage, at the end; training reward."""
+    import json
+
+    metrics = json.loads((Path(run_dir) / layout.METRICS_JSON).read_text(encoding="utf-8"))
+    reward = metrics.get("reward_matrix") or {}
+    stages, values = reward.get("columns") or [], reward.get("values") or []
+    training = metrics.get("training") or {}
+
+    def f(x):
+        return "  -  " if x is None else f"{x:5.2f}"
+
+    print("\ndemo summary (mean task reward on each stage's evaluation tasks)")
+    print(f"{'stage':<10} {'zero-shot':>9} {'after it':>9} {'at end':>9}   training reward first -> last step")
+    for j, name in enumerate(stages):
+        first = values[0][j] if values else None
+        own = values[j + 1][j] if len(values) > j + 1 else None
+        last = values[-1][j] if values else None
+        t = training.get(name, {})
+        print(f"{name:<10} {f(first):>9} {f(own):>9} {f(last):>9}   {f(t.get('reward_mean_first'))} -> "
+              f"{f(t.get('reward_mean_last'))}")
+    print(f"\ndemo finished in {wall_s:.0f}s; report: {Path(run_dir) / layout.REPORT_HTML}", flush=True)
+
+
+def demo_config(argv: Sequence[str]) -> RunConfig:
+    """RunConfig for the demo: the demo preset (DEMO_PRESET), then a --config file, then flags."""
+    import tempfile
+
+    import yaml
+
+    from ..config import parse_run_config
+
+    argv = list(argv)
+    if "--config" in argv or any(a.startswith("--config=") for a in argv):
+        return parse_run_config(["--preset", "demo", *argv], prog="python -m agentcl.demo")
+    with tempfile.TemporaryDirectory() as tmp:  # the demo's numbers, layered like a --config file
+        path = Path(tmp) / "demo.yaml"
+        path.write_text(yaml.safe_dump(demo_preset(), sort_keys=False), encoding="utf-8")
+        return parse_run_config(["--preset", "demo", "--config", str(path), *argv], prog="python -m agentcl.demo")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import os
+
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from ..errors import AgentclError
+    from ..secrets import install_log_redaction, redact
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    fast = "--fast" in argv
+    argv = [a for a in argv if a != "--fast"]
+    install_log_redaction()
+    try:
+        config = demo_config(argv)
+        run_demo(config, fast=fast)
+    except AgentclError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    return 0

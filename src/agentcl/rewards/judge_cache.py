@@ -1,0 +1,145 @@
+"""The judge's answer cache: in memory for this run, and in SQLite across runs.
+
+Keys are a SHA-256 of (model, messages, sampling params) in canonical JSON, so the same request
+always finds the same answer and a resumed run pays nothing twice. Only answers that parsed are
+stored (the dispatcher decides); failures and fallbacks never are.
+
+The store is one SQLite file (`judge_cache.sqlite3` in the cache directory) in WAL mode, so
+several training processes can share it; writers wait up to `busy_timeout` for each other.
+Rows carry the model name and the time written, which lets `prune(older_than_s=...)` keep the file
+from growing without bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "judge_cache.sqlite3"
+SCHEMA_VERSION = 1
+
+
+def cache_key(model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
+    payload = json.dumps({"model": model, "messages": messages, "params": params},
+                         sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class JudgeCache:
+    """Thread-safe get/put of answer texts; `directory=None` keeps it in memory only.
+
+    The memory layer keeps the `memory_entries` most recently used answers (the store keeps all).
+    """
+
+    def __init__(self, directory: str | Path | None = None, *, busy_timeout_s: float = 30.0,
+                 memory_entries: int = 50_000):
+        self._memory: OrderedDict[str, str] = OrderedDict()
+        self._memory_entries = max(1, memory_entries)
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self.path: Path | None = None
+        if directory is not None:
+            self.path = Path(directory).expanduser() / DB_NAME
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._open(self.path, busy_timeout_s)
+
+    @staticmethod
+    def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), timeout=busy_timeout_s, check_same_thread=False,
+                             isolation_level=None)  # autocommit: each put is its own transaction
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; a crash loses at most a few answers
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise RuntimeError(f"judge cache {path} has schema version {version}; this code reads "
+                               f"{SCHEMA_VERSION}. Point --judge-cache-dir elsewhere or delete the file.")
+        db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, "
+                   "answer TEXT NOT NULL, created REAL NOT NULL)")
+        db.execute("CREATE INDEX IF NOT EXISTS answers_created ON answers (created)")
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        return db
+
+    @property
+    def persistent(self) -> bool:
+        return self._db is not None
+
+    def _remember(self, key: str, answer: str) -> None:
+        self._memory[key] = answer
+        self._memory.move_to_end(key)
+        while len(self._memory) > self._memory_entries:
+            self._memory.popitem(last=False)
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            hit = self._memory.get(key)
+            if hit is not None:
+                self._memory.move_to_end(key)
+                return hit
+            if self._db is None:
+                return None
+            try:
+                row = self._db.execute("SELECT answer FROM answers WHERE key = ?", (key,)).fetchone()
+            except sqlite3.Error as exc:  # a broken store must not stop training
+                log.warning("judge cache read failed (%s); treating as a miss", exc)
+                return None
+            if row is not None:
+                self._remember(key, row[0])
+                return row[0]
+            return None
+
+    def put(self, key: str, model: str, answer: str) -> None:
+        with self._lock:
+            self._remember(key, answer)
+            if self._db is None:
+                return
+            try:
+                self._db.execute("INSERT OR REPLACE INTO answers (key, model, answer, created) VALUES (?, ?, ?, ?)",
+                                 (key, model, answer, time.time()))
+            except sqlite3.Error as exc:
+                log.warning("judge cache write failed (%s); the answer stays in memory only", exc)
+
+    def discard(self, key: str) -> None:
+        """Forget an entry (an answer that no longer parses)."""
+        with self._lock:
+            self._memory.pop(key, None)
+            if self._db is not None:
+                try:
+                    self._db.execute("DELETE FROM answers WHERE key = ?", (key,))
+                except sqlite3.Error as exc:
+                    log.warning("judge cache delete failed (%s)", exc)
+
+    def __len__(self) -> int:
+        with self._lock:
+            if self._db is None:
+                return len(self._memory)
+            return self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+
+    def prune(self, older_than_s: float) -> int:
+        """Delete stored answers older than `older_than_s` seconds; returns how many."""
+        cutoff = time.time() - older_than_s
+        with self._lock:
+            self._memory.clear()
+            if self._db is None:
+                return 0
+            removed = self._db.execute("DELETE FROM answers WHERE created < ?", (cutoff,)).rowcount
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return removed
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                try:
+                    self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.Error:
+                    pass  # another process holds the WAL; it will checkpoint
+                self._db.close()
+                self._db = None

@@ -1,0 +1,156 @@
+"""Everything a run needs for rewards, built from a JudgeConfig, and the conversation-end hook.
+
+`JudgeRuntime(config)` builds the dispatcher (only when an LLM judge is in use), the NL-assertion
+judge, the quality judge (only when --judge-coefficient is not 0) and the reward composer.
+`runtime.on_conversation_end(conversation)` is the rollout engine's end hook: it computes the
+task reward's local parts at once and submits the conversation's judge requests, returning a
+`PendingConversationReward` that the async reward function collects (judge_reward.py).
+
+Conversations cut by a limit (not a user or agent stop) are not sent to the quality judge: their
+task reward is 0 and their judge score counts as missing (no judge term); the length penalty
+still applies.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..data_model import Message, RewardInfo, Task, TerminationReason
+from .composition import RewardComposer
+from .dispatcher import CompletionFn, JudgeDispatcher
+from .judge_cache import JudgeCache
+from .judge_config import JudgeConfig
+from .judges import (
+    AssertionJudge,
+    HeuristicAssertionJudge,
+    HeuristicQualityJudge,
+    LLMAssertionJudge,
+    LLMQualityJudge,
+    QualityJudge,
+)
+
+if TYPE_CHECKING:
+    from ..domains.base import DomainData
+    from ..environment import Environment
+
+log = logging.getLogger(__name__)
+Future = concurrent.futures.Future
+
+
+@dataclass
+class PendingConversationReward:
+    """A finished conversation's reward, some parts possibly still in flight."""
+
+    task_reward: Any  # the evaluator's PendingReward, or a float
+    quality: "Future[float] | None" = None
+    completion_tokens: int | None = None
+    conversation_id: str = ""
+    judge_stats: Any = None  # the dispatcher's JudgeStats, so the reward function can log per-step counts
+    submitted_at: float = field(default_factory=time.perf_counter)
+
+    def futures(self) -> list[Future]:
+        out = []
+        nl_future = getattr(self.task_reward, "nl_future", None)
+        if nl_future is not None:
+            out.append(nl_future)
+        if self.quality is not None:
+            out.append(self.quality)
+        return out
+
+    def done(self) -> bool:
+        return all(f.done() for f in self.futures())
+
+    def reward_info(self, timeout: float | None = None) -> RewardInfo | None:
+        """The task's RewardInfo once everything is in (waits up to `timeout`); None for a plain float."""
+        result = getattr(self.task_reward, "result", None)
+        return result(timeout) if callable(result) else None
+
+    def task_value(self, timeout: float | None = None) -> float:
+        info = self.reward_info(timeout)
+        return float(info.reward) if info is not None else float(self.task_reward)
+
+    def quality_value(self, timeout: float | None = None) -> float | None:
+        return None if self.quality is None else self.quality.result(timeout)
+
+
+class JudgeRuntime:
+    """Dispatcher + judges + composer for one run; close it at the end (or use `with`)."""
+
+    def __init__(self, config: JudgeConfig | None = None, *, user_config: Any = None,
+                 default_cache_dir: str | Path | None = None, completion: CompletionFn | None = None):
+        self.config = config = config or JudgeConfig()
+        config.validate()
+        self.composer = RewardComposer(config)
+        self.dispatcher: JudgeDispatcher | None = None
+        self.client = None  # the shared LLMClient, when this runtime built it
+        nl_kind, quality_kind = config.nl_judge_kind(), config.quality_judge_kind()
+        if "llm" in (nl_kind, quality_kind):
+            self.dispatcher = self._build_dispatcher(config, user_config, default_cache_dir, completion)
+        params = {"temperature": config.temperature, "max_tokens": config.max_tokens}
+        self.assertion_judge: AssertionJudge = (
+            LLMAssertionJudge(self.dispatcher, fallback_score=config.fallback_score, params=params)
+            if nl_kind == "llm" else HeuristicAssertionJudge())
+        self.quality_judge: QualityJudge | None = None
+        if quality_kind == "llm":
+            self.quality_judge = LLMQualityJudge(self.dispatcher, fallback_score=config.fallback_score, params=params)
+        elif quality_kind == "heuristic":
+            self.quality_judge = HeuristicQualityJudge()
+        log.info("judges: NL assertions %s, quality %s%s", nl_kind, quality_kind or "off",
+                 f", model {config.model}, concurrency {config.max_concurrency}" if self.dispatcher else "")
+
+    def _build_dispatcher(self, config: JudgeConfig, user_config: Any, default_cache_dir: str | Path | None,
+                          completion: CompletionFn | None) -> JudgeDispatcher:
+        assert config.model
+        self.client = None
+        if completion is None:
+            from .judge_client import make_judge_client
+
+            self.client = make_judge_client(config, user_config)  # retries, timeouts, endpoints
+            completion = self.client.complete
+            log.info("judge endpoints: %s", self.client.describe_endpoints())
+        cache_dir = config.cache_dir or default_cache_dir
+        # The client bounds each call (its timeout per attempt, its retries); this is only a
+        # last-resort bound on one whole call, so nothing can hang a training step.
+        whole_call = config.timeout_s * (config.num_retries + 1) + 8.0 * config.num_retries + 30.0
+        return JudgeDispatcher(completion, model=config.model, max_concurrency=config.max_concurrency,
+                               cache=JudgeCache(cache_dir), attempt_timeout_s=whole_call)
+
+    # -- the rollout engine's end hook ------------------------------------------------------
+    def start(self, task: Task, domain: "DomainData", messages: list[Message], termination: TerminationReason, *,
+              final_environment: "Environment | None" = None, completion_tokens: int | None = None,
+              conversation_id: str = "") -> PendingConversationReward:
+        """Local reward parts now; judge requests submitted; nothing waits on the network."""
+        from .evaluator import start_evaluation
+
+        task_reward = start_evaluation(task, domain, messages, termination, judge=self.assertion_judge,
+                                       final_environment=final_environment)
+        quality = None
+        if self.quality_judge is not None and TerminationReason(termination).is_normal:
+            quality = self.quality_judge.submit(task, messages)
+        return PendingConversationReward(task_reward, quality, completion_tokens, conversation_id, self.stats)
+
+    def on_conversation_end(self, conversation: Any) -> PendingConversationReward:
+        """`RolloutEngine(on_conversation_end=runtime.on_conversation_end)`."""
+        return self.start(conversation.task, conversation.domain, conversation.messages,
+                          conversation.termination_reason, final_environment=conversation.environment,
+                          completion_tokens=len(conversation.completion_ids),
+                          conversation_id=conversation.conversation_id)
+
+    @property
+    def stats(self):
+        return self.dispatcher.stats if self.dispatcher is not None else None
+
+    def close(self, timeout: float | None = 60.0) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.close(timeout)
+
+    def __enter__(self) -> "JudgeRuntime":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,143 @@
+"""Trainer callback that writes a stage's training record: conversations and per-step metrics.
+
+Every process rolls out its own shard, so after each optimizer step all processes gather their
+finished conversations (a collective call: every rank runs it) and only the main process writes:
+- each conversation as a SimulationRun in the run's results journal, phase "train", with the
+  group-relative advantage TRL gave it;
+- one entry per logged step in the training log: reward mean/std, loss, KL, learning rate, the
+  advantage statistics, the judge figures and the step's rollout terminations.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+
+from .rewards import REWARD_FUNC_NAME, ConversationBuffer
+
+log = logging.getLogger(__name__)
+
+TRAIN_PHASE = "train"
+
+# TRL metric name -> training-log key
+_LOG_KEYS = {
+    "reward": "reward_mean",
+    "reward_std": "reward_std",
+    "loss": "loss",
+    "kl": "kl",
+    "learning_rate": "learning_rate",
+    "grad_norm": "grad_norm",
+    "entropy": "entropy",
+    "frac_reward_zero_std": "frac_groups_zero_std",
+    "completions/mean_length": "model_tokens_mean",
+    "step_time": "step_time_s",
+    f"rewards/{REWARD_FUNC_NAME}/mean": "reward_fn_mean",
+}
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    values = [v for v in values if not math.isnan(v)]
+    if not values:
+        return {}
+    mean = sum(values) / len(values)
+    return {"mean": mean, "abs_mean": sum(abs(v) for v in values) / len(values), "min": min(values),
+            "max": max(values)}
+
+
+class TrainingRecordCallback(TrainerCallback):
+    """Gathers conversations after each step; the main process writes them and the step log."""
+
+    def __init__(self, *, stage: str, run_dir: str | Path | None, buffer: ConversationBuffer, accelerator,
+                 num_generations: int, step_offset: int = 0):
+        self.stage = stage
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.buffer = buffer
+        self.accelerator = accelerator
+        self.num_generations = num_generations
+        self.step_offset = step_offset
+        self.trainer = None  # set by the builder: TRL keeps the step's advantages on the trainer
+        self.steps: list[dict[str, Any]] = []  # what was logged, on the main process
+        self.runs_written = 0
+        self._pending_step: dict[str, Any] = {}
+        self._store = None
+        self._log = None
+
+    # -- writers (main process only) ---------------------------------------------------------
+    def _writers(self):
+        if self._store is None and self.run_dir is not None:
+            from ..report.results_store import ResultsStore, TrainingLog
+
+            self._store, self._log = ResultsStore(self.run_dir), TrainingLog(self.run_dir)
+        return self._store, self._log
+
+    def _advantages(self) -> list[float]:
+        logs = getattr(self.trainer, "_logs", None)  # TRL 1.16: the last generation batch, all processes
+        if not logs or "advantages" not in logs:
+            return []
+        return [float(a) for a in logs["advantages"]]
+
+    # -- hooks ---------------------------------------------------------------------------------
+    def on_step_end(self, args, state, control, **kwargs):
+        from accelerate.utils import gather_object
+
+        records = self.buffer.take()
+        if self.accelerator.num_processes > 1:
+            records = gather_object(records)  # rank order = TRL's global sample order
+        if not self.accelerator.is_main_process:
+            return control
+        from ..curriculum.metrics import label_run
+        from ..data_model import SimulationRun
+
+        advantages = self._advantages()
+        step = state.global_step
+        seen: Counter = Counter()
+        runs = []
+        for index, record in enumerate(records):
+            run = SimulationRun.model_validate(record)
+            key = (run.domain, run.task_id)
+            # unique per stage: the step's G conversations of a task get trials (step-1)*G + 0..G-1
+            trial = (step - 1) * self.num_generations + seen[key]
+            seen[key] += 1
+            extra = {**run.extra, "train_step": step + self.step_offset, "conversation_id": run.id}
+            if len(advantages) == len(records):
+                extra["advantage"] = advantages[index]
+            runs.append(label_run(run.model_copy(update={"trial": trial, "extra": extra}),
+                                  phase=TRAIN_PHASE, stage=self.stage))
+        terminations = Counter(r.termination_reason.value for r in runs)
+        self._pending_step = {
+            "conversations": len(runs),
+            "terminations": dict(terminations),
+            **{f"advantage_{k}": v for k, v in _stats(advantages).items()},
+        }
+        store, _ = self._writers()
+        if store is not None and runs:
+            store.add(runs)
+            self.runs_written += len(runs)
+        return control
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not self.accelerator.is_main_process or not logs or "loss" not in logs:
+            return control  # the end-of-training summary has no "loss" per step
+        entry: dict[str, Any] = {"step": state.global_step + self.step_offset, "stage": self.stage,
+                                 "stage_step": state.global_step}
+        for key, name in _LOG_KEYS.items():
+            if logs.get(key) is not None:  # TRL logs None for a metric with no valid value
+                entry[name] = float(logs[key])
+        for key, value in logs.items():
+            if key.startswith("judge/") and value is not None:
+                entry[key.replace("/", "_")] = float(value)
+        entry.update(self._pending_step)
+        self.steps.append(entry)
+        _, training_log = self._writers()
+        if training_log is not None:
+            training_log.add([entry])
+        log.info("stage %s step %d: reward %.3f (std %.3f), loss %.4g, advantages |mean| %.3f",
+                 self.stage, state.global_step, entry.get("reward_mean", float("nan")),
+                 entry.get("reward_std", float("nan")), entry.get("loss", float("nan")),
+                 entry.get("advantage_abs_mean", float("nan")))
+        return control

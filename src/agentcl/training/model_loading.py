@@ -1,0 +1,159 @@
+"""Load the policy: base model (+ 4-bit quantization for QLoRA), tokenizer, LoRA config, trained adapters.
+
+Rules kept here so every caller gets them:
+- `--model tiny` is the offline tiny Qwen3-format agent, built locally (never from the hub);
+- dtype `auto` is bfloat16 on a GPU that supports it and float32 on CPU;
+- a 4-bit model is only ever trained through a LoRA adapter (QLoRA), never full-parameter;
+- a 4-bit model is placed on this process's GPU at load time (bitsandbytes needs it there);
+  other models load on CPU and the trainer moves them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..config import TINY_MODEL, ConfigError, ModelConfig
+
+log = logging.getLogger(__name__)
+
+
+def use_gpu() -> bool:
+    """Whether this process trains on a CUDA GPU (ACCELERATE_USE_CPU forces the CPU, as in the tests)."""
+    forced_cpu = os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes")
+    return torch.cuda.is_available() and not forced_cpu
+
+
+def process_state():
+    """This process's accelerate state (rank, world size, device), set up for CPU when there is no GPU.
+
+    Always go through here: PartialState is a process-wide singleton whose first construction fixes
+    the backend, and a plain `PartialState()` on a CPU-only torchrun would see one process, not gloo.
+    """
+    from accelerate import PartialState
+
+    return PartialState(cpu=not use_gpu())
+
+
+def resolve_dtype(name: str) -> torch.dtype:
+    if name == "auto":
+        if use_gpu() and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float16 if use_gpu() else torch.float32
+    return {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[name]
+
+
+def resolve_model_path(name: str) -> str:
+    """A loadable path or hub id; `tiny` builds (once) and returns the offline tiny agent's directory."""
+    if name == TINY_MODEL:
+        from ..models import ensure_tiny_agent
+
+        return str(ensure_tiny_agent())
+    return name
+
+
+def quantization_config(cfg: ModelConfig):
+    """BitsAndBytes nf4 settings for QLoRA (None without --load-in-4bit)."""
+    if not cfg.load_in_4bit:
+        return None
+    if not cfg.lora:
+        raise ConfigError("a 4-bit model can only be trained through a LoRA adapter (QLoRA); drop --no-lora")
+    from transformers import BitsAndBytesConfig
+
+    compute = resolve_dtype(cfg.dtype)
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=compute,
+        bnb_4bit_quant_storage=compute,  # same storage dtype as the rest: needed for FSDP/ZeRO-3 sharding
+    )
+
+
+def load_tokenizer(cfg: ModelConfig, path: str | None = None):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path or resolve_model_path(cfg.name),
+                                              trust_remote_code=cfg.trust_remote_code)
+    tokenizer.padding_side = "left"  # batched generation pads on the left
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if not tokenizer.chat_template:
+        raise ConfigError(f"model {cfg.name!r} has no chat template; the agent needs one that renders tools")
+    return tokenizer
+
+
+def load_base_model(cfg: ModelConfig, path: str | None = None):
+    """The (possibly 4-bit) base model, not yet wrapped with LoRA."""
+    from transformers import AutoModelForCausalLM
+
+    kwargs: dict[str, Any] = {"dtype": resolve_dtype(cfg.dtype), "trust_remote_code": cfg.trust_remote_code}
+    if cfg.attn_implementation:
+        kwargs["attn_implementation"] = cfg.attn_implementation
+    quant = quantization_config(cfg)
+    if quant is not None:
+        if not use_gpu():
+            log.warning("loading a 4-bit model on CPU: bitsandbytes supports it, but it is slow (tests only)")
+        kwargs["quantization_config"] = quant
+        kwargs["device_map"] = {"": process_state().device if use_gpu() else "cpu"}
+    model = AutoModelForCausalLM.from_pretrained(path or resolve_model_path(cfg.name), **kwargs)
+    return model
+
+
+def lora_config(cfg: ModelConfig):
+    """The LoRA adapter settings (None for full-parameter training)."""
+    if not cfg.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=cfg.lora_r,
+        lora_alpha=cfg.lora_alpha,
+        lora_dropout=cfg.lora_dropout,
+        target_modules=list(cfg.lora_target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+
+
+def load_model_and_tokenizer(cfg: ModelConfig):
+    """(model, tokenizer) ready for `train_stage`: the base model, or base + `cfg.adapter` (trainable).
+
+    A fresh LoRA adapter is not added here: the trainer adds it from `lora_config(cfg)`.
+    """
+    path = resolve_model_path(cfg.name)
+    tokenizer = load_tokenizer(cfg, path)
+    model = load_base_model(cfg, path)
+    if cfg.adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, cfg.adapter, is_trainable=True)
+    return model, tokenizer
+
+
+def load_policy(cfg: ModelConfig, adapter_dir: str | Path | None = None, *, device: str | torch.device | None = None):
+    """(model, tokenizer) for evaluation: the base model with a trained adapter (if given), in eval mode.
+
+    `adapter_dir` is a directory written by `train_stage` (TrainResult.adapter_dir) or any PEFT
+    adapter; without it (and without cfg.adapter) this is the untrained base model (zero-shot).
+    """
+    path = resolve_model_path(cfg.name)
+    tokenizer = load_tokenizer(cfg, path)
+    model = load_base_model(cfg, path)
+    adapter = adapter_dir or cfg.adapter
+    if adapter:
+        from peft import PeftModel
+
+        if not (Path(adapter) / "adapter_config.json").is_file():
+            raise ConfigError(f"no LoRA adapter in {adapter} (adapter_config.json missing)")
+        model = PeftModel.from_pretrained(model, str(adapter), is_trainable=False)
+    if device is None and not cfg.load_in_4bit:
+        device = "cuda" if use_gpu() else "cpu"
+    if device is not None and not cfg.load_in_4bit:
+        model.to(device)
+    model.eval()
+    return model, tokenizer

@@ -1,0 +1,308 @@
+"""TRL GRPOTrainer wiring: one curriculum stage of GRPO on whole tool-using conversations.
+
+A `TrainingSession` holds what lives for the whole run: the user simulator (its HTTP clients stay
+bound to one event loop), the judge runtime (dispatcher, judges, composer), the rollout function
+and the per-process conversation buffer. `session.train_stage(stage, model, tokenizer)` builds a
+GRPOTrainer for the stage and trains it:
+
+- dataset: one row per task of the stage (`{"prompt": '{"domain": ..., "task_id": ...}', ...}`);
+  TRL repeats each row G times and hands each process its slice;
+- rollout_func: the batched lockstep engine; conversations are the completions, env_mask marks the
+  agent's tokens, sampling log-probs are kept; the conversation-end hook computes the task reward
+  and submits judge requests;
+- reward: one async function that collects the judge futures and composes the reward;
+- LoRA by default (QLoRA when the base is 4-bit), gradient checkpointing, bf16 on GPU / fp32 on
+  CPU, checkpoints every N steps under <output>/checkpoints/<stage>, `resume` from the latest one;
+- afterwards the adapter is saved to <output>/adapters/<stage> and the trained model is returned
+  so the next stage continues from it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..config import ConfigError, RunConfig
+from .callbacks import TrainingRecordCallback
+from .grpo_args import build_grpo_config
+from .model_loading import lora_config, process_state
+from .rewards import ConversationBuffer, make_training_reward_fn
+
+log = logging.getLogger(__name__)
+
+STAGE_DONE_FILE = "agentcl_stage.json"  # in <output>/adapters/<stage>/ once the stage is trained
+
+
+@dataclass
+class StageSpec:
+    """What one curriculum stage trains on: the train split of its domains, or explicit tasks."""
+
+    name: str
+    domains: list[str]
+    task_ids: list[tuple[str, str]] | None = None  # (domain, task id); None: from the config
+
+    @classmethod
+    def of(cls, stage: "StageSpec | str") -> "StageSpec":
+        return stage if isinstance(stage, StageSpec) else cls(name=stage, domains=[stage])
+
+
+@dataclass
+class TrainResult:
+    stage: str
+    steps: int  # optimizer steps of this stage (including those before a resume)
+    model: Any  # the trained model (PEFT-wrapped with LoRA), unwrapped from DDP: continue with it
+    adapter_dir: Path | None  # the stage's final LoRA adapter (None for full-parameter training)
+    checkpoint_dir: Path
+    model_dir: Path | None = None  # full-parameter training: the whole trained model
+    resumed_from: str | None = None
+    log: list[dict[str, Any]] = field(default_factory=list)  # per-step entries (main process)
+    conversations_written: int = 0  # training conversations written to the results journal
+    train_runtime_s: float = 0.0
+
+
+def stage_paths(config: RunConfig, stage: str) -> tuple[Path, Path]:
+    """(checkpoint dir, adapter dir) of a stage."""
+    root = Path(config.output.output_dir)
+    return root / "checkpoints" / stage, root / "adapters" / stage
+
+
+def finished_stage(config: RunConfig, stage: str) -> dict[str, Any] | None:
+    """The done-marker of a stage trained to the end in this output directory, if any."""
+    _, adapter_dir = stage_paths(config, stage)
+    marker = adapter_dir / STAGE_DONE_FILE
+    return json.loads(marker.read_text()) if marker.is_file() else None
+
+
+class TrainingSession:
+    """Long-lived pieces of a run's training; `close()` it at the end (or use `with`)."""
+
+    def __init__(self, config: RunConfig, *, user_simulator=None, judge_runtime=None,
+                 domains: dict[str, Any] | None = None, rollout_options: dict[str, Any] | None = None):
+        """`rollout_options` go to `make_rollout_func` as they are (e.g. `max_batch_size`, `backend`,
+        `extra_logits_processors`: a ScriptedAgent makes a random model follow a script)."""
+        self.config = config
+        self.rollout_options = dict(rollout_options or {})
+        self._domains: dict[str, Any] = dict(domains or {})
+        self._user_simulator = user_simulator
+        self._judge_runtime = judge_runtime
+        self._rollout = None
+        self._reward_fn = None
+        self.buffer = ConversationBuffer()
+
+    # Built on first use, so a session driven by a synthetic rollout (tests, benchmarks) needs no
+    # user simulator or judge.
+    @property
+    def user_simulator(self):
+        if self._user_simulator is None:
+            from ..users import make_user_simulator
+
+            self._user_simulator = make_user_simulator(self.config.users)
+        return self._user_simulator
+
+    @property
+    def judge_runtime(self):
+        if self._judge_runtime is None:
+            from ..rewards.judge_runtime import JudgeRuntime
+
+            self._judge_runtime = JudgeRuntime(self.config.judge, user_config=self.config.users,
+                                               default_cache_dir=Path(self.config.output.output_dir) / "judge_cache")
+        return self._judge_runtime
+
+    @property
+    def rollout(self):
+        """The rollout engine's TRL function (one for the whole run: it owns the simulator's event loop)."""
+        if self._rollout is None:
+            from ..rollout.backends import GenerationParams
+            from ..rollout.engine import RolloutLimits
+            from ..rollout.rollout_func import make_rollout_func
+
+            r = self.config.rollout
+            self._rollout = make_rollout_func(
+                user_simulator=self.user_simulator,
+                domains=self.domain,
+                generation=GenerationParams(max_new_tokens=r.max_new_tokens, temperature=r.temperature,
+                                            top_p=r.top_p),
+                limits=RolloutLimits(max_steps=r.max_conversation_steps, max_errors=r.max_errors,
+                                     max_total_tokens=r.max_conversation_tokens),
+                on_conversation_end=self.judge_runtime.on_conversation_end,
+                progress=_is_main_process(),
+                **self.rollout_options,
+            )
+        return self._rollout
+
+    @property
+    def reward_fn(self):
+        """The async reward function TRL awaits: collects judge futures, composes, records conversations."""
+        if self._reward_fn is None:
+            from ..rewards.judge_reward import make_async_reward_fn
+
+            inner = make_async_reward_fn(self.judge_runtime.composer,
+                                         max_tokens=self.config.rollout.max_conversation_tokens,
+                                         fallback_score=self.config.judge.fallback_score)
+            self._reward_fn = make_training_reward_fn(inner, self.buffer)
+        return self._reward_fn
+
+    # -- data ----------------------------------------------------------------------------------
+    def domain(self, name: str):
+        """A domain's data (from --data-dir, else the generated default), loaded once."""
+        if name not in self._domains:
+            from ..registry import load_domain
+
+            self._domains[name] = load_domain(name, self.config.curriculum.data_dir)
+        return self._domains[name]
+
+    def stage_tasks(self, stage: StageSpec) -> list[tuple[str, str]]:
+        if stage.task_ids is not None:
+            return list(stage.task_ids)
+        c = self.config.curriculum
+        out = []
+        for name in stage.domains:
+            tasks = self.domain(name).tasks_for_split(c.train_split)
+            if c.tasks_per_domain is not None:
+                tasks = tasks[: c.tasks_per_domain]
+            out.extend((name, t.id) for t in tasks)
+        return out
+
+    def rollout_func(self, prompts: list, trainer) -> dict[str, list]:
+        """TRL's rollout_func: the engine's output, with the pending rewards under the name the reward reads."""
+        output = self.rollout(prompts, trainer)
+        output["reward_pending"] = output.pop("end_result")
+        return output
+
+    # -- trainer -------------------------------------------------------------------------------
+    def build_trainer(self, stage: StageSpec | str, model, tokenizer, *, step_offset: int = 0,
+                      callbacks: Sequence[Any] = (), rollout_func: Callable | None = None,
+                      reward_funcs: Sequence[Callable] | None = None, dataset=None):
+        """(GRPOTrainer, its TrainingRecordCallback) for one stage; `rollout_func` / `reward_funcs` /
+        `dataset` replace ours (tests and benchmarks use synthetic rollouts)."""
+        from trl import GRPOTrainer
+
+        from ..rollout.rollout_func import task_dataset
+
+        os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is "experimental" in TRL 1.16
+        stage = StageSpec.of(stage)
+        config = self.config
+        if dataset is None:
+            tasks = self.stage_tasks(stage)
+            if len(tasks) < config.training.tasks_per_step:
+                raise ConfigError(f"stage {stage.name!r} has {len(tasks)} training tasks, fewer than "
+                                  f"--tasks-per-step {config.training.tasks_per_step}")
+            dataset = task_dataset(tasks)
+        checkpoint_dir, _ = stage_paths(config, stage.name)
+        state = process_state()
+        args = build_grpo_config(config, checkpoint_dir, state.num_processes, run_name=_run_name(config, stage.name))
+        if "tensorboard" in config.training.report_to:
+            os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(config.output.output_dir) / "logs" / stage.name)
+        peft_config = None if _is_peft(model) else lora_config(config.model)
+        if config.model.load_in_4bit and peft_config is None and not _is_peft(model):
+            raise ConfigError("a 4-bit model can only be trained through a LoRA adapter (QLoRA)")
+        record = TrainingRecordCallback(stage=stage.name, run_dir=config.output.output_dir, buffer=self.buffer,
+                                        accelerator=state, num_generations=config.training.num_generations,
+                                        step_offset=step_offset)
+        trainer = GRPOTrainer(
+            model=model,
+            reward_funcs=list(reward_funcs) if reward_funcs is not None else [self.reward_fn],
+            args=args,
+            train_dataset=dataset,
+            processing_class=tokenizer,
+            rollout_func=rollout_func or self.rollout_func,
+            peft_config=peft_config,
+            callbacks=[record, *callbacks],
+        )
+        record.trainer = trainer
+        return trainer, record
+
+    def train_stage(self, stage: StageSpec | str, model, tokenizer, *, step_offset: int = 0,
+                    resume: bool | None = None, callbacks: Sequence[Any] = (), **builder_kwargs) -> TrainResult:
+        """Train one stage to `--max-steps`; with `resume`, continue from its latest checkpoint."""
+        from transformers.trainer_utils import get_last_checkpoint
+
+        stage = StageSpec.of(stage)
+        config = self.config
+        resume = config.training.resume if resume is None else resume
+        trainer, record = self.build_trainer(stage, model, tokenizer, step_offset=step_offset, callbacks=callbacks,
+                                             **builder_kwargs)
+        checkpoint_dir, adapter_dir = stage_paths(config, stage.name)
+        resume_from = None
+        if resume and checkpoint_dir.is_dir():
+            resume_from = get_last_checkpoint(str(checkpoint_dir))
+        if resume and resume_from is None:
+            log.info("stage %s: no checkpoint in %s, starting from scratch", stage.name, checkpoint_dir)
+        elif resume_from:
+            log.info("stage %s: resuming from %s", stage.name, resume_from)
+        started = time.perf_counter()
+        self.buffer.take()  # nothing from an earlier, interrupted stage
+        trainer.train(resume_from_checkpoint=resume_from)
+        runtime = time.perf_counter() - started
+
+        trained = trainer.model  # Trainer keeps the unwrapped model here (DDP wraps model_wrapped)
+        if _is_peft(trained) and "ref" in getattr(trained, "peft_config", {}):
+            trained.delete_adapter("ref")  # TRL's frozen copy for the KL term; the next stage makes its own
+        saved_adapter = saved_model = None
+        if _is_peft(trained):
+            trainer.save_model(str(adapter_dir))  # every rank calls it; the main process writes
+            saved_adapter = adapter_dir
+        else:
+            saved_model = Path(config.output.output_dir) / "models" / stage.name
+            trainer.save_model(str(saved_model))
+        if trainer.accelerator.is_main_process:
+            adapter_dir.mkdir(parents=True, exist_ok=True)
+            (adapter_dir / STAGE_DONE_FILE).write_text(json.dumps(
+                {"stage": stage.name, "steps": trainer.state.global_step, "step_offset": step_offset}, indent=2))
+        trainer.accelerator.wait_for_everyone()
+        return TrainResult(stage=stage.name, steps=trainer.state.global_step, model=trained,
+                           adapter_dir=saved_adapter, checkpoint_dir=checkpoint_dir, model_dir=saved_model,
+                           resumed_from=resume_from,
+                           log=list(record.steps), conversations_written=record.runs_written,
+                           train_runtime_s=runtime)
+
+    def close(self) -> None:
+        if self._rollout is not None:
+            self._rollout.close(close_user_simulator=True)
+        elif self._user_simulator is not None:
+            from ..rollout.async_runner import AsyncRunner
+
+            runner = AsyncRunner()  # the simulator never ran on the engine's loop: close it on a fresh one
+            try:
+                runner.run(self._user_simulator.aclose())
+            finally:
+                runner.close()
+        if self._judge_runtime is not None:
+            self._judge_runtime.close()
+
+    def __enter__(self) -> "TrainingSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def train_stage(config: RunConfig, stage: StageSpec | str, model, tokenizer, *,
+                session: TrainingSession | None = None, **kwargs) -> TrainResult:
+    """Train one stage (see TrainingSession.train_stage); without a session, a temporary one is used."""
+    if session is not None:
+        return session.train_stage(stage, model, tokenizer, **kwargs)
+    with TrainingSession(config) as own:
+        return own.train_stage(stage, model, tokenizer, **kwargs)
+
+
+def _is_peft(model) -> bool:
+    try:
+        from peft import PeftModel
+    except ImportError:  # pragma: no cover - peft is a dependency
+        return False
+    return isinstance(model, PeftModel)
+
+
+def _is_main_process() -> bool:
+    return process_state().is_main_process
+
+
+def _run_name(config: RunConfig, stage: str) -> str:
+    base = config.output.run_name or Path(config.output.output_dir).name
+    return f"{base}-{stage}"

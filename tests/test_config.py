@@ -1,0 +1,209 @@
+"""RunConfig: defaults, YAML + flags precedence, clear errors, secrets masked, and the GRPO settings it makes."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from agentcl.config import (
+    DEFAULT_DOMAINS,
+    DEFAULT_MODEL,
+    ConfigError,
+    RunConfig,
+    format_config,
+    parse_run_config,
+)
+from agentcl.secrets import MASK
+
+KEY = "sk-unit-test-key-123456"
+
+
+def write_yaml(tmp_path, data, name="run.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
+
+
+def test_defaults_are_the_gpu_run():
+    config = parse_run_config([])
+    assert config.model.name == DEFAULT_MODEL
+    assert config.users.user_type == "openai_user_simulator"
+    assert config.curriculum.domains == list(DEFAULT_DOMAINS)
+    assert config.model.lora and not config.model.load_in_4bit and config.model.gradient_checkpointing
+    assert config.training.loss_type == "dapo" and config.training.beta == 0.0
+    assert config.users.seed == config.seed == 42
+
+
+def test_flags_reach_every_section():
+    config = parse_run_config([
+        "--model", "tiny", "--domains", "mock,retail", "--data-dir", "/data", "--tasks-per-domain", "5",
+        "--group-size", "4", "--lr", "2e-5", "--beta", "0.04", "--max-steps", "7", "--max-conversation-steps", "9",
+        "--max-errors", "3", "--output-dir", "/tmp/x", "--user-type", "scripted", "--openai-api-base",
+        "http://relay/v1", "--openai-model", "m", "--judge-model", "judge", "--judge-coefficient", "0.3",
+        "--seed", "3", "--load-in-4bit", "--loss-type", "grpo", "--report-to", "tensorboard,wandb", "--resume",
+    ])
+    assert (config.model.name, config.model.load_in_4bit) == ("tiny", True)
+    assert config.curriculum.domains == ["mock", "retail"] and config.curriculum.data_dir == "/data"
+    assert config.curriculum.tasks_per_domain == 5
+    t = config.training
+    assert (t.num_generations, t.learning_rate, t.beta, t.max_steps, t.loss_type) == (4, 2e-5, 0.04, 7, "grpo")
+    assert t.report_to == ["tensorboard", "wandb"] and t.resume
+    assert (config.rollout.max_conversation_steps, config.rollout.max_errors) == (9, 3)
+    assert config.output.output_dir == "/tmp/x"
+    assert config.users.user_type == "scripted" and config.users.api_base == ["http://relay/v1"]
+    assert config.users.model == "m" and config.users.seed == 3
+    assert config.judge.model == "judge" and config.judge.judge_coefficient == 0.3
+    assert config.seed == 3
+
+
+def test_yaml_then_flags_override(tmp_path):
+    path = write_yaml(tmp_path, {
+        "model": {"name": "tiny", "lora_r": 8},
+        "training": {"learning_rate": "1e-4", "num_generations": 4, "report_to": ["tensorboard"]},
+        "users": {"user_type": "scripted", "temperature": 0.5},
+        "judge": {"judge_coefficient": 0.2},
+        "seed": 5,
+    })
+    config = parse_run_config(["--config", path, "--group-size", "6", "--judge-coefficient", "0.7"])
+    assert config.model.name == "tiny" and config.model.lora_r == 8
+    assert config.training.learning_rate == 1e-4  # from YAML (a string YAML reads as "1e-4" is accepted)
+    assert config.training.num_generations == 6  # the flag wins
+    assert config.training.report_to == ["tensorboard"]
+    assert config.users.user_type == "scripted" and config.users.temperature == 0.5
+    assert config.judge.judge_coefficient == 0.7  # the flag wins over the YAML
+    assert config.seed == 5 and config.users.seed == 5
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"training": {"learnin_rate": 1}}, "training.learnin_rate"),
+    ({"trainig": {}}, "'trainig'"),
+    ({"users": {"no_such": 1}}, "users.no_such"),
+    ({"judge": {"modle": "x"}}, "judge.modle"),
+    ({"model": {"lora_r": "eight"}}, "model.lora_r"),
+    ({"training": {"loss_type": "ppo"}}, "training.loss_type"),
+    ({"users": {"temperature": "hot"}}, "users.temperature"),
+    ({"judge": {"max_concurrency": "many"}}, "judge.max_concurrency"),
+])
+def test_bad_yaml_names_the_key(tmp_path, data, needle):
+    path = write_yaml(tmp_path, data)
+    with pytest.raises(ConfigError) as info:
+        parse_run_config(["--config", path])
+    assert needle in str(info.value) and path in str(info.value)
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        parse_run_config(["--config", str(tmp_path / "nope.yaml")])
+
+
+def test_keys_never_come_from_yaml(tmp_path):
+    path = write_yaml(tmp_path, {"users": {"api_key": KEY}})
+    with pytest.raises(ConfigError) as info:
+        parse_run_config(["--config", path])
+    assert "users.api_key" in str(info.value) and KEY not in str(info.value)
+
+
+def test_key_is_masked_when_printed_and_saved_and_the_saved_file_loads_back(tmp_path):
+    config = parse_run_config(["--openai-api-key", KEY, "--model", "tiny", "--group-size", "4",
+                               "--output-dir", str(tmp_path / "out"), "--judge-coefficient", "0.1"])
+    assert config.users.api_key.get() == KEY
+    printed = format_config(config)
+    assert KEY not in printed and MASK in printed
+    saved = config.save(config.output.output_dir)
+    text = saved.read_text()
+    assert KEY not in text and MASK in text
+    # the saved file is a valid --config: same settings, the key resolved again from flags or environment
+    again = parse_run_config(["--config", str(saved)])
+    assert again.to_dict() == {**config.to_dict(), "users": {**config.to_dict()["users"], "api_key": None}}
+
+
+def test_presets_apply_before_yaml_and_flags(tmp_path):
+    config = parse_run_config(["--preset", "demo", "--max-steps", "5"])
+    assert config.preset == "demo" and config.local_relay and config.model.name == "tiny"
+    assert config.training.max_steps == 5  # the flag wins over the preset
+    path = write_yaml(tmp_path, {"preset": "demo", "training": {"num_generations": 2}})
+    config = parse_run_config(["--config", path])
+    assert config.model.name == "tiny" and config.training.num_generations == 2
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--load-in-4bit", "--no-lora"], "QLoRA"),
+    (["--group-size", "1"], "--group-size"),
+    (["--domains", "airline,nowhere"], "unknown domain 'nowhere'"),
+    (["--domains", "mock,mock"], "twice"),
+    (["--user-type", "robot"], "robot"),
+    (["--max-steps", "0"], "--max-steps"),
+    (["--nl-judge", "llm"], "judge"),
+])
+def test_bad_combinations_are_refused(argv, needle):
+    with pytest.raises(ConfigError) as info:
+        parse_run_config(argv)
+    assert needle in str(info.value)
+
+
+def test_unknown_flag_exits_with_usage(capsys):
+    with pytest.raises(SystemExit):
+        parse_run_config(["--learning-rat", "1"])
+    assert "usage" in capsys.readouterr().err
+
+
+# --- what the config becomes for TRL --------------------------------------------------------
+
+def grpo_for(argv, processes=1):
+    from agentcl.training.grpo_args import build_grpo_config
+
+    config = parse_run_config(argv)
+    return build_grpo_config(config, "/tmp/agentcl-test-ckpt", processes)
+
+
+def test_grpo_config_carries_the_training_settings():
+    args = grpo_for(["--group-size", "4", "--tasks-per-step", "3", "--lr", "3e-5", "--beta", "0.01",
+                     "--loss-type", "dr_grpo", "--max-steps", "11", "--save-steps", "5", "--max-conversation-tokens",
+                     "2048", "--report-to", "tensorboard", "--no-gradient-checkpointing"])
+    assert args.num_generations == 4 and args.generation_batch_size == 12
+    # one optimizer step per batch of rollouts: all 12 conversations, accumulated over micro-batches
+    assert args.per_device_train_batch_size * args.gradient_accumulation_steps == 12
+    assert args.steps_per_generation == args.gradient_accumulation_steps
+    assert (args.learning_rate, args.beta, args.loss_type, args.max_steps) == (3e-5, 0.01, "dr_grpo", 11)
+    assert args.save_steps == 5 and args.save_strategy == "steps"
+    assert args.max_completion_length == 2048
+    assert args.report_to == ["tensorboard"] and not args.gradient_checkpointing
+    assert args.use_cpu and not args.bf16 and not args.fp16  # fp32 on CPU
+    assert args.remove_unused_columns is False
+
+
+def test_batch_layout_over_processes_and_micro_batches():
+    from agentcl.config import RunConfig
+    from agentcl.training.grpo_args import batch_layout
+
+    config = RunConfig(users=None, judge=None)
+    config.training.num_generations, config.training.tasks_per_step = 4, 2
+    assert batch_layout(config, 2) == (4, 1)  # each process: one task's 4 conversations
+    config.training.micro_batch_size = 2
+    assert batch_layout(config, 2) == (2, 2)
+    config.training.micro_batch_size = 3
+    with pytest.raises(ConfigError, match="micro-batch"):
+        batch_layout(config, 2)
+    config.training.micro_batch_size = None
+    with pytest.raises(ConfigError, match="processes"):
+        batch_layout(config, 3)
+
+
+def test_lora_and_qlora_settings():
+    from agentcl.config import ModelConfig
+    from agentcl.training.model_loading import lora_config, quantization_config
+
+    lora = lora_config(ModelConfig(lora_r=8, lora_alpha=16))
+    assert lora.r == 8 and lora.lora_alpha == 16 and "q_proj" in lora.target_modules
+    assert lora_config(ModelConfig(lora=False)) is None
+    assert quantization_config(ModelConfig()) is None
+    q = quantization_config(ModelConfig(load_in_4bit=True))
+    assert q.load_in_4bit and q.bnb_4bit_quant_type == "nf4"
+    with pytest.raises(ConfigError):
+        quantization_config(ModelConfig(load_in_4bit=True, lora=False))
+
+
+def test_runconfig_default_tree_is_complete():
+    config = RunConfig()
+    assert set(config.to_dict()) == {"model", "curriculum", "users", "judge", "rollout", "training", "output",
+                                     "seed", "preset", "local_relay"}

@@ -1,0 +1,217 @@
+"""The judge dispatcher's core with an in-process completion function (no network).
+
+`GatedModel` is a small async model stand-in: it answers with a fixed text, counts calls and
+in-flight calls, and can hold every call at a gate so concurrency is checked without timing.
+The same properties over real HTTP are in test_judge_relay.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from agentcl.rewards.dispatcher import DispatcherClosedError, JudgeDispatcher, JudgeRequest, is_retryable
+from agentcl.rewards.judge_cache import JudgeCache, cache_key
+from agentcl.rewards.judge_parsing import JudgeParseError, parse_quality_score
+
+
+class CallError(RuntimeError):
+    """An HTTP-style failure, as a client without its own retries would raise it."""
+
+    def __init__(self, message, status_code):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class GatedModel:
+    def __init__(self, answer: str = '{"score": 0.8}', *, gated: bool = False, fail_first: int = 0,
+                 error: Exception | None = None, answers: list[str] | None = None):
+        self.answer, self.answers = answer, list(answers or [])
+        self.fail_first, self.error = fail_first, error
+        self.calls = self.in_flight = self.peak = 0
+        self.lock = threading.Lock()
+        self.gate = threading.Event()
+        if not gated:
+            self.gate.set()
+
+    async def __call__(self, messages, **params):
+        with self.lock:
+            self.calls += 1
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            call = self.calls
+        try:
+            while not self.gate.is_set():
+                await asyncio.sleep(0.005)
+            if self.error is not None and call <= self.fail_first:
+                raise self.error
+            return self.answers.pop(0) if self.answers else self.answer
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def quality_request(i: int, **kwargs) -> JudgeRequest[float]:
+    return JudgeRequest(messages=[{"role": "user", "content": f"conversation {i}"}],
+                        parse=lambda text: parse_quality_score(text)[0],
+                        fallback=lambda reason: -1.0, kind="quality", **kwargs)
+
+
+def wait_until(predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
+
+
+def test_submit_returns_at_once_and_concurrency_stays_at_the_cap():
+    model = GatedModel(gated=True)
+    with JudgeDispatcher(model, model="m", max_concurrency=3) as dispatcher:
+        futures = dispatcher.submit_batch([quality_request(i) for i in range(10)])
+        assert not any(f.done() for f in futures)  # nothing answered yet: submit did not wait
+        assert wait_until(lambda: model.in_flight == 3)
+        time.sleep(0.05)  # give a 4th call every chance to start; it must not
+        assert model.in_flight == 3 and model.calls == 3
+        model.gate.set()
+        assert [f.result(10) for f in futures] == [0.8] * 10
+    assert model.peak == 3 and dispatcher.stats.peak_in_flight == 3
+    stats = dispatcher.stats.snapshot()
+    assert stats["requests"] == 10 and stats["calls"] == 10 and stats["failures"] == 0
+
+
+def test_identical_requests_are_answered_once_in_flight_and_then_from_the_cache():
+    model = GatedModel(gated=True)
+    with JudgeDispatcher(model, model="m", max_concurrency=4) as dispatcher:
+        first = dispatcher.submit_batch([quality_request(1) for _ in range(5)])
+        assert wait_until(lambda: model.calls == 1)
+        model.gate.set()
+        assert [f.result(10) for f in first] == [0.8] * 5
+        again = dispatcher.submit(quality_request(1))
+        assert again.done() and again.result() == 0.8  # a memory hit resolves before submit returns
+        uncached = dispatcher.submit(quality_request(1, use_cache=False)).result(10)
+    assert uncached == 0.8
+    assert model.calls == 2
+    assert dispatcher.stats.cache_hits == 5  # 4 shared the in-flight answer, 1 from memory
+
+
+def test_the_disk_cache_makes_a_resumed_run_pay_nothing(tmp_path):
+    model = GatedModel()
+    with JudgeDispatcher(model, model="m", cache=JudgeCache(tmp_path)) as dispatcher:
+        dispatcher.run_batch([quality_request(i) for i in range(6)])
+    assert model.calls == 6
+    resumed_model = GatedModel(answer="never asked")
+    with JudgeDispatcher(resumed_model, model="m", cache=JudgeCache(tmp_path)) as resumed:
+        assert resumed.run_batch([quality_request(i) for i in range(6)]) == [0.8] * 6
+        assert resumed.stats.cache_hits == 6
+    assert resumed_model.calls == 0
+    # another judge model does not see these answers
+    other = GatedModel(answer='{"score": 0.1}')
+    with JudgeDispatcher(other, model="another-model", cache=JudgeCache(tmp_path)) as d:
+        assert d.run_batch([quality_request(0)]) == [0.1]
+
+
+def test_cache_keys_depend_on_model_messages_and_params(tmp_path):
+    messages = [{"role": "user", "content": "x"}]
+    key = cache_key("m", messages, {"temperature": 0})
+    assert key == cache_key("m", [{"content": "x", "role": "user"}], {"temperature": 0})
+    assert len({key, cache_key("n", messages, {"temperature": 0}), cache_key("m", messages, {"temperature": 1}),
+                cache_key("m", [{"role": "user", "content": "y"}], {"temperature": 0})}) == 4
+    cache = JudgeCache(tmp_path)
+    cache.put(key, "m", "answer")
+    assert len(cache) == 1 and cache.prune(older_than_s=-1) == 1 and cache.get(key) is None
+    cache.close()
+    small = JudgeCache(None, memory_entries=2)  # memory only: the least recently used answer goes
+    for name in ("a", "b"):
+        small.put(name, "m", name.upper())
+    assert small.get("a") == "A"
+    small.put("c", "m", "C")
+    assert (small.get("a"), small.get("b"), small.get("c")) == ("A", None, "C")
+
+
+def test_transient_errors_are_retried_and_permanent_ones_are_not():
+    flaky = GatedModel(fail_first=2, error=CallError("429", status_code=429))
+    with JudgeDispatcher(flaky, model="m", num_retries=3, backoff_base_s=0.01) as dispatcher:
+        assert dispatcher.submit(quality_request(0)).result(10) == 0.8
+        assert dispatcher.stats.retries == 2 and dispatcher.stats.failures == 0
+    refused = GatedModel(fail_first=99, error=CallError("401 bad key", status_code=401))
+    with JudgeDispatcher(refused, model="m", num_retries=3, backoff_base_s=0.01) as dispatcher:
+        assert dispatcher.submit(quality_request(0)).result(10) == -1.0  # the fallback
+        assert refused.calls == 1 and dispatcher.stats.failures == 1
+    assert is_retryable(asyncio.TimeoutError()) and is_retryable(ConnectionResetError())
+    assert not is_retryable(ValueError("bug"))
+
+
+def test_a_judge_that_always_fails_yields_the_fallback_and_a_counter(caplog):
+    broken = GatedModel(fail_first=10**6, error=CallError("500", status_code=500))
+    with JudgeDispatcher(broken, model="m", num_retries=2, backoff_base_s=0.001) as dispatcher:
+        results = dispatcher.run_batch([quality_request(i) for i in range(8)], timeout=30)
+    assert results == [-1.0] * 8
+    stats = dispatcher.stats.snapshot()
+    assert stats["failures"] == 8 and stats["calls"] == 8 * 3 and stats["retries"] == 8 * 2
+    assert "fallback" in caplog.text
+
+
+def test_unparseable_answers_are_asked_again_then_fall_back():
+    model = GatedModel(answers=["I think it was fine.", '{"score": 0.6}'])
+    with JudgeDispatcher(model, model="m", parse_retries=1) as dispatcher:
+        assert dispatcher.submit(quality_request(0)).result(10) == 0.6
+        assert dispatcher.stats.parse_errors == 1
+    hopeless = GatedModel(answer="no numbers here")
+    with JudgeDispatcher(hopeless, model="m", parse_retries=1) as dispatcher:
+        assert dispatcher.submit(quality_request(0)).result(10) == -1.0
+        assert hopeless.calls == 2 and dispatcher.stats.failures == 1
+        # a failed answer is never cached
+        assert dispatcher.cache.get(cache_key("m", quality_request(0).messages, {})) is None
+
+
+def test_a_hanging_call_is_bounded_by_the_attempt_timeout():
+    hanging = GatedModel(gated=True)
+    with JudgeDispatcher(hanging, model="m", attempt_timeout_s=0.05, num_retries=1, backoff_base_s=0.001) as d:
+        assert d.submit(quality_request(0)).result(10) == -1.0
+        assert d.stats.retries == 1 and d.stats.call_errors == 2
+    hanging.gate.set()
+
+
+def test_close_finishes_in_flight_work_and_then_refuses_new_requests():
+    model = GatedModel(gated=True)
+    dispatcher = JudgeDispatcher(model, model="m", max_concurrency=2)
+    futures = dispatcher.submit_batch([quality_request(i) for i in range(6)])
+    threading.Timer(0.1, model.gate.set).start()
+    dispatcher.close(timeout=30)
+    assert all(f.done() for f in futures) and [f.result() for f in futures] == [0.8] * 6
+    assert dispatcher.pending == 0 and not dispatcher._thread.is_alive()
+    with pytest.raises(DispatcherClosedError):
+        dispatcher.submit(quality_request(99))
+
+
+def test_close_with_a_timeout_resolves_what_is_left_with_the_fallback():
+    model = GatedModel(gated=True)
+    dispatcher = JudgeDispatcher(model, model="m", max_concurrency=2)
+    futures = dispatcher.submit_batch([quality_request(i) for i in range(5)])
+    dispatcher.close(timeout=0.05)
+    assert [f.result(0) for f in futures] == [-1.0] * 5  # none lost, none left pending
+    assert dispatcher.stats.failures == 5 and not dispatcher._thread.is_alive()
+    model.gate.set()
+
+
+def test_gather_from_another_event_loop_and_bad_arguments():
+    with JudgeDispatcher(GatedModel(), model="m") as dispatcher:
+        assert asyncio.run(dispatcher.gather([quality_request(i) for i in range(3)])) == [0.8] * 3
+    with pytest.raises(ValueError):
+        JudgeDispatcher(GatedModel(), model="m", max_concurrency=0)
+
+
+def test_a_parse_function_that_raises_something_else_still_falls_back():
+    def bad_parse(text):
+        raise KeyError("bug in a parser")
+
+    with JudgeDispatcher(GatedModel(), model="m") as dispatcher:
+        request = JudgeRequest(messages=[{"role": "user", "content": "x"}], parse=bad_parse,
+                               fallback=lambda reason: reason)
+        assert "KeyError" in dispatcher.submit(request).result(10)
+    assert issubclass(JudgeParseError, ValueError)

@@ -1,0 +1,74 @@
+"""The data-parallel path on CPU: `torchrun --nproc_per_node 2` runs run.py in two processes (gloo).
+
+Checks: each rank rolls out a different task's group, DDP keeps the LoRA weights identical on both
+ranks after the steps (and they did move), and results are written once, by the main process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections import defaultdict
+
+import pytest
+
+from helpers import REPO_ROOT
+from training_support import tiny_run_flags
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
+    import torch
+
+    from agentcl.relay import RelayServer
+
+    server = RelayServer()
+    url = server.start()
+    out = tmp_path / "run"
+    env = {**os.environ, "ACCELERATE_USE_CPU": "true", "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1",
+           "TRL_EXPERIMENTAL_SILENCE": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+           "--master_port", str(free_port()), str(REPO_ROOT / "tests" / "training_worker.py"),
+           *tiny_run_flags(out, url, max_steps=2, save_steps=2, tasks_per_step=2, group_size=2)]
+    try:
+        proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    finally:
+        server.stop()
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    # the configuration is printed (and saved) once, by the main process
+    assert proc.stdout.count("resolved configuration") == 1
+
+    # gradients were synchronised: both ranks hold the same LoRA weights, and those moved from init
+    ranks = [torch.load(out / f"lora_rank{r}.pt") for r in (0, 1)]
+    assert ranks[0]["global_step"] == ranks[1]["global_step"] == 2
+    names = sorted(ranks[0]["lora"])
+    assert names and names == sorted(ranks[1]["lora"])
+    for name in names:
+        assert torch.equal(ranks[0]["lora"][name], ranks[1]["lora"][name]), f"ranks differ on {name}"
+    assert any(torch.count_nonzero(ranks[0]["lora"][n]) > 0 for n in names if "lora_B" in n)
+
+    # each rank rolled out its own tasks, and every conversation was written exactly once
+    runs = json.loads((out / "results.json").read_text())["simulations"]
+    assert len(runs) == 2 * 4
+    journal = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines() if line.strip()]
+    assert len(journal) == len(runs) == len({r["id"] for r in journal})
+    by_step_rank = defaultdict(set)
+    for r in runs:
+        by_step_rank[(r["extra"]["train_step"], r["extra"]["process_index"])].add(r["task_id"])
+    for step in (1, 2):
+        rank0, rank1 = by_step_rank[(step, 0)], by_step_rank[(step, 1)]
+        assert rank0 and rank1 and not (rank0 & rank1), (step, rank0, rank1)
+    log_lines = (out / "train_log.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in log_lines] == [1, 2]
+    assert (out / "checkpoints" / "mock" / "checkpoint-2").is_dir()
+    assert not (out / "lora_rank2.pt").exists()
