@@ -207,3 +207,7 @@ def test_runconfig_default_tree_is_complete():
     config = RunConfig()
     assert set(config.to_dict()) == {"model", "curriculum", "users", "judge", "rollout", "training", "output",
                                      "seed", "preset", "local_relay"}
+
+
+def test_default_curriculum_is_airline_retail_telecom():
+    assert list(parse_run_config([]).curriculum.domains) == ["airline", "retail", "telecom"]

@@ -19,6 +19,7 @@ import pytest
 from agentcl.config import RunConfig, parse_run_config
 from agentcl.curriculum.stages import Stage
 
+from curriculum_fixtures import TrialLengthUser
 from helpers import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -27,10 +28,11 @@ os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 
 TRAINING_FLAGS = [
     "--model", "tiny", "--no-gradient-checkpointing", "--lora-r", "4", "--lora-alpha", "16", "--lora-dropout", "0",
-    "--user-type", "scripted", "--group-size", "4", "--tasks-per-step", "1", "--learning-rate", "0.05",
+    "--group-size", "4", "--tasks-per-step", "1", "--learning-rate", "0.05",
     "--max-new-tokens", "12", "--max-conversation-steps", "6", "--max-conversation-tokens", "1536",
     "--eval-trials", "2", "--seed", "3",
-    # reward differences inside a group even when no task is solved: the conversation-length penalty
+    # a random tiny model solves nothing; the conversation-length penalty still tells a group's
+    # conversations apart (TrialLengthUser makes their lengths differ), so GRPO has a signal
     "--length-penalty", "--length-penalty-peak-ratio", "0.0",
 ]
 
@@ -52,7 +54,8 @@ def finished_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("curriculum")
     config = run_config(tmp, "--max-steps", "1", "--save-steps", "1")
     result = run_curriculum(config, stages=[Stage(name="mock", domain="mock", eval_split="test", max_train_tasks=2,
-                                                  max_eval_tasks=2)], progress=False)
+                                                  max_eval_tasks=2)],
+                            user_simulator_factory=TrialLengthUser, progress=False)
     return config, result
 
 
@@ -83,7 +86,6 @@ def test_evaluation_after_a_stage_uses_the_adapter_it_trained(finished_run):
     from agentcl.curriculum.evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config
     from agentcl.registry import load_domain
     from agentcl.training.model_loading import load_policy
-    from agentcl.users.scripted import ScriptedUserSimulator
 
     config, result = finished_run
     adapter = result.outcomes[0].adapter_dir
@@ -109,7 +111,7 @@ def test_evaluation_after_a_stage_uses_the_adapter_it_trained(finished_run):
     tasks = [data.task(r.task_id) for r in after.values() if r.trial == 0]
     settings = eval_settings_from_config(config, trials=1)
     for model, phase, stored in ((trained_model, "after_stage_1", after), (base_model, "zero_shot", before)):
-        with PolicyEvaluator(tokenizer, ScriptedUserSimulator(), settings=settings, progress=False) as evaluator:
+        with PolicyEvaluator(tokenizer, TrialLengthUser(), settings=settings, progress=False) as evaluator:
             replay = evaluator.evaluate(model, [EvalTarget("mock", data, tasks)], phase=phase)
         for run in replay:
             assert run.messages == stored[run.id.split("/", 1)[1]].messages
@@ -122,7 +124,8 @@ def test_a_run_directory_is_not_reused_without_resume(finished_run):
 
     config, _ = finished_run
     with pytest.raises(ConfigError, match="--resume"):
-        run_curriculum(config, stages=[Stage(name="mock", domain="mock", eval_split="test")], progress=False)
+        run_curriculum(config, stages=[Stage(name="mock", domain="mock", eval_split="test")],
+                       user_simulator_factory=TrialLengthUser, progress=False)
 
 
 def test_resume_with_another_stage_list_is_refused(finished_run):
@@ -133,7 +136,7 @@ def test_resume_with_another_stage_list_is_refused(finished_run):
     config.training.resume = True
     try:
         with pytest.raises(DataError, match="refusing to resume"):
-            run_curriculum(config, stages=two_mock_stages(), progress=False)
+            run_curriculum(config, stages=two_mock_stages(), user_simulator_factory=TrialLengthUser, progress=False)
     finally:
         config.training.resume = False
 
@@ -142,6 +145,7 @@ def test_resume_with_another_stage_list_is_refused(finished_run):
 
 SCRIPT = textwrap.dedent("""
     import sys
+    from curriculum_fixtures import TrialLengthUser
     from agentcl.config import parse_run_config
     from agentcl.curriculum.runner import run_curriculum
     from agentcl.curriculum.stages import Stage
@@ -149,7 +153,8 @@ SCRIPT = textwrap.dedent("""
     common = {"domain": "mock", "eval_split": "test", "max_eval_tasks": 2}
     stages = [Stage(name="mock_a", max_train_tasks=1, **common),
               Stage(name="mock_b", train_split="test", max_train_tasks=1, **common)]
-    run_curriculum(parse_run_config(sys.argv[1:]), stages=stages, progress=False)
+    run_curriculum(parse_run_config(sys.argv[1:]), stages=stages, user_simulator_factory=TrialLengthUser,
+                   progress=False)
 """)
 
 
@@ -170,7 +175,8 @@ def test_killed_mid_stage_and_resumed_finishes_with_every_conversation_once(tmp_
     run_dir = tmp_path / "run"
     flags = [*TRAINING_FLAGS, "--domains", "mock", "--output-dir", str(run_dir), "--max-steps", "2",
              "--save-steps", "1"]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src"), "TRL_EXPERIMENTAL_SILENCE": "1"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "src"), str(REPO_ROOT / "tests")]),
+           "TRL_EXPERIMENTAL_SILENCE": "1"}
     proc = subprocess.Popen([sys.executable, str(script), *flags], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:

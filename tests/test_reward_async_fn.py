@@ -139,7 +139,7 @@ def test_plain_columns_with_futures_and_the_length_penalty():
 
 def test_a_future_that_never_resolves_falls_back_and_training_goes_on():
     fn = make_async_reward_fn(RewardComposer(CompositionConfig(judge_coefficient=1.0)), fallback_score=0.25,
-                              collect_timeout_s=0.05)
+                              collect_timeout_s=0.5)
     stuck = concurrent.futures.Future()
     rewards, log = call_reward(fn, 2, task_reward=[1.0, 0.0], judge_future=[stuck, None])
     assert rewards == [1.25, 0.0]

@@ -30,7 +30,7 @@ from .errors import AgentclError
 from .secrets import MASK, Secret
 
 # The one place to change the default curriculum (the telecom stage is appended when it lands).
-DEFAULT_DOMAINS: tuple[str, ...] = ("airline", "retail")
+DEFAULT_DOMAINS: tuple[str, ...] = ("airline", "retail", "telecom")
 # Default policy for GPU runs; `--model tiny` selects the offline tiny agent (CPU tests, demo).
 DEFAULT_MODEL = "Qwen/Qwen3-4B-Instruct-2507"
 TINY_MODEL = "tiny"
