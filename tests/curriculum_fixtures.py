@@ -7,7 +7,7 @@ from agentcl.users.base import UserSimulator, UserTurn
 
 
 class TrialLengthUser(UserSimulator):
-    """States a request, then ends the conversation; on odd trials it rambles first.
+    """States a request, then ends the conversation; on odd trials it rambles for one more turn first.
 
     A random tiny model solves no task, so every conversation of a GRPO group would get the same
     task reward and GRPO would have nothing to learn from. With the conversation-length penalty on,
@@ -17,8 +17,10 @@ class TrialLengthUser(UserSimulator):
     name = "trial-length-test-user"
 
     async def respond(self, conversation):
-        if not any(m.role == "user" for m in conversation.history):
+        said = sum(1 for m in conversation.history if m.role == "user" and m.content)
+        if said == 0:
             return UserTurn(Message(role="user", content="Hi, please mark my task as completed."))
         trial = int(conversation.conversation_id.split("/")[2])
-        ramble = " ".join(["I also wanted to say thanks for the help with everything today."] * 6) if trial % 2 else ""
-        return UserTurn(Message(role="user", content=f"{ramble} Bye ###STOP###".strip()))
+        if said == 1 and trial % 2:
+            return UserTurn(Message(role="user", content=" ".join(["Also, thanks for the help today."] * 6)))
+        return UserTurn(Message(role="user", content="Bye ###STOP###"))
