@@ -139,3 +139,15 @@ def test_parse_generated_reads_qwen_style_tool_calls():
     assert [(c.name, c.arguments, c.requestor) for c in calls] == [
         ("dismiss_notification", {"notification_id": "note_1"}, "user")]
     assert parse_generated("Thanks! ###STOP###") == ("Thanks! ###STOP###", [])
+
+
+def test_sampling_is_seeded_and_leaves_the_global_rng_alone(mock, tiny_model_dir):
+    conversations = [UserConversation(t, "mock", list(GREETING), None) for t in mock.tasks[:3]]
+    outputs = []
+    for _ in range(2):
+        simulator = HFUserSimulator(tiny_model_dir, device="cpu", temperature=1.0, max_new_tokens=12, seed=5)
+        before = torch.get_rng_state()
+        turns = asyncio.run(simulator.respond_batch(conversations))
+        assert torch.equal(before, torch.get_rng_state())  # the trainer's random stream is not consumed
+        outputs.append([t.message.content for t in turns])
+    assert outputs[0] == outputs[1] and any(outputs[0])  # same seed, same sampled replies

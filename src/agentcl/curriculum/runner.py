@@ -70,6 +70,28 @@ def check_run_dir(run_dir: Path, resume: bool) -> None:
                           "continue it, or choose another --output-dir")
 
 
+def prune_incomplete_checkpoints(checkpoint_dir: Path) -> list[Path]:
+    """Remove checkpoint-N folders a kill left half-written, so a resume picks the last whole one.
+
+    The Trainer writes trainer_state.json last; without it (or with a torn one) the checkpoint
+    cannot be loaded and resuming from it fails.
+    """
+    import json
+    import shutil
+
+    removed = []
+    for folder in sorted(checkpoint_dir.glob("checkpoint-*")) if checkpoint_dir.is_dir() else []:
+        state_file = folder / "trainer_state.json"
+        try:
+            json.loads(state_file.read_text(encoding="utf-8"))
+            continue
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 def _model_config_with_adapter(config: RunConfig, adapter_dir: str | Path | None):
     return dataclasses.replace(config.model, adapter=str(adapter_dir) if adapter_dir else config.model.adapter)
 
@@ -226,6 +248,13 @@ class CurriculumRunner:
                                          f"{config.training.max_steps} GRPO steps on {len(plan.training_task_ids())} "
                                          f"tasks")
                         stage_started = time.perf_counter()
+                        if self.resume and self.state.is_main_process:
+                            checkpoint_dir, _ = stage_paths(config, plan.name)
+                            for folder in prune_incomplete_checkpoints(checkpoint_dir):
+                                _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] removed the "
+                                                 f"incomplete checkpoint {folder.name} left by an interrupted run")
+                        if self.resume and self.state.num_processes > 1:
+                            self.state.wait_for_everyone()
                         outcome = session.train_stage(plan.training_spec(), train_model, tokenizer,
                                                       step_offset=step_offset, resume=self.resume)
                         _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] trained "

@@ -216,12 +216,10 @@ def from_args(ns: argparse.Namespace, seed: int | None = None) -> UserSimulatorC
         raise UserConfigError(str(exc)) from None
     if ns.openai_api_key_file and not Path(ns.openai_api_key_file).expanduser().is_file():
         raise UserConfigError(f"API key file not found: {ns.openai_api_key_file}")
-    model = ns.openai_model
-    hf_model = None
-    if ns.user_type == "hf_user_simulator":
-        hf_model = ns.user_model
-    elif ns.user_model:
-        model = ns.user_model
+    # --user-model serves both meanings (a litellm model string, a local model directory); each
+    # simulator reads its own field, so a user type chosen later (e.g. from a YAML file) still works
+    model = ns.user_model or ns.openai_model
+    hf_model = ns.user_model
     return UserSimulatorConfig(
         user_type=ns.user_type, model=model, api_base=_split_bases(ns.openai_api_base or []), api_key=key,
         api_key_file=ns.openai_api_key_file, endpoints_file=ns.user_endpoints, temperature=ns.user_temperature,

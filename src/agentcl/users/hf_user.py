@@ -77,13 +77,11 @@ class HFUserSimulator(UserSimulator):
                  device: str = "auto", load_in_4bit: bool = False, max_new_tokens: int = 256,
                  temperature: float = 0.0, max_tool_rounds: int = 4, batch_size: int | None = None, seed: int = 0,
                  generate_kwargs: dict[str, Any] | None = None):
-        import torch
-
         if model is None or tokenizer is None:
             model, tokenizer = self._load(model_path, device, load_in_4bit)
+            model.requires_grad_(False)  # our own frozen copy: nothing here ever trains
         self.model, self.tokenizer = model, tokenizer
         self.model.eval()
-        self.model.requires_grad_(False)  # a frozen copy: nothing here ever trains
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -91,8 +89,8 @@ class HFUserSimulator(UserSimulator):
         self.max_tool_rounds, self.batch_size = max_tool_rounds, batch_size
         self.generate_kwargs = dict(generate_kwargs or {})  # e.g. top_p, repetition_penalty, logits_processor
         self.generate_calls = 0  # batched generate() calls so far (tests and benchmarks read it)
+        self.seed = seed
         self._lock = threading.Lock()  # one generate at a time on this model
-        torch.manual_seed(seed)
 
     @staticmethod
     def _load(model_path: str | Path | None, device: str, load_in_4bit: bool):
@@ -160,7 +158,10 @@ class HFUserSimulator(UserSimulator):
         device = next(self.model.parameters()).device
         batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
         sampling = {"do_sample": True, "temperature": self.temperature} if self.temperature > 0 else {"do_sample": False}
-        with self._lock, torch.inference_mode():
+        devices = [device.index or 0] if device.type == "cuda" else []
+        # sampling draws from its own seeded stream: the training process's RNG is left untouched
+        with self._lock, torch.inference_mode(), torch.random.fork_rng(devices=devices):
+            torch.manual_seed(self.seed + self.generate_calls)
             generated = self.model.generate(**batch, max_new_tokens=self.max_new_tokens,
                                             pad_token_id=self.tokenizer.pad_token_id,
                                             **{**sampling, **self.generate_kwargs})
