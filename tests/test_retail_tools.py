@@ -359,8 +359,8 @@ def test_calculate(tools):
     assert call(tools, "calculate", expression="-3 + 10 / 4") == "-0.5"
     refused(tools, "calculate", "invalid characters", expression="__import__('os')")
     refused(tools, "calculate", "division by zero", expression="1 / 0")
-    refused(tools, "calculate", "unsupported", expression="2 ** 10")
-    refused(tools, "calculate", "malformed", expression="2 +")
+    refused(tools, "calculate", "invalid expression", expression="2 ** 10")
+    refused(tools, "calculate", "invalid expression", expression="2 +")
     refused(tools, "calculate", "empty", expression="  ")
 
 

@@ -15,9 +15,7 @@ same things:
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import operator
 from datetime import date as Date
 from datetime import timedelta
 from typing import Any, Literal
@@ -25,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ...environment import Toolkit, ToolKind, tool
+from ...environment.arithmetic import calculate_text
 from ...errors import ToolError
 from .airports import AIRPORT_CITIES
 
@@ -86,23 +85,6 @@ def _next_day(day: str) -> str:
         return (Date.fromisoformat(day) + timedelta(days=1)).isoformat()
     except ValueError:
         raise ToolError(f"invalid date {day!r}; use YYYY-MM-DD") from None
-
-
-# A tiny arithmetic evaluator: numbers, + - * /, parentheses. Never eval().
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
-_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
-
-
-def _arithmetic(node: ast.AST) -> float:
-    if isinstance(node, ast.Expression):
-        return _arithmetic(node.body)
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return node.value
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_arithmetic(node.left), _arithmetic(node.right))
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        return _UNARY[type(node.op)](_arithmetic(node.operand))
-    raise ToolError("invalid expression: only numbers, + - * / and parentheses are allowed")
 
 
 class AirlineTools(Toolkit):
@@ -490,15 +472,7 @@ class AirlineTools(Toolkit):
         Args:
             expression: The expression, with numbers, +, -, *, / and parentheses, such as '2 * (350 - 122)'.
         """
-        try:
-            tree = ast.parse(expression.strip(), mode="eval")
-        except SyntaxError:
-            raise ToolError("invalid expression: only numbers, + - * / and parentheses are allowed") from None
-        try:
-            value = _arithmetic(tree)
-        except ZeroDivisionError:
-            raise ToolError("division by zero") from None
-        return str(round(float(value), 2))
+        return calculate_text(expression)
 
     @tool(ToolKind.GENERIC)
     def transfer_to_human_agents(self, summary: str) -> str:

@@ -10,14 +10,13 @@ copies of one database gives byte-identical databases: the DB reward depends on 
 
 from __future__ import annotations
 
-import ast
 import json
-import operator
 import unicodedata
 from collections import Counter
 from typing import Any
 
 from ...environment import Toolkit, ToolKind, tool
+from ...environment.arithmetic import calculate_text, evaluate_arithmetic  # noqa: F401 (re-exported)
 from ...errors import ToolError
 
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
@@ -30,10 +29,6 @@ STATUS_RETURN_REQUESTED = "return requested"
 STATUS_EXCHANGE_REQUESTED = "exchange requested"
 STATUS_DELIVERED = "delivered"
 
-_CALC_CHARS = set("0123456789+-*/(). ")
-_CALC_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
-_CALC_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
-
 
 def fold_text(text: str) -> str:
     """Case- and accent-insensitive form of a name or email ('José' and 'jose' match)."""
@@ -44,35 +39,6 @@ def fold_text(text: str) -> str:
 def money(value: float) -> float:
     """Round to cents; every amount the tools store goes through here."""
     return round(value, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
-
-
-def evaluate_arithmetic(expression: str) -> float:
-    """Evaluate + - * / and parentheses on numbers, nothing else (no names, calls or powers)."""
-    if not expression.strip():
-        raise ToolError("empty expression")
-    bad = sorted(set(expression) - _CALC_CHARS)
-    if bad:
-        raise ToolError(f"invalid characters in expression: {''.join(bad)!r}; use digits, + - * / ( ) . and spaces")
-    try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError:
-        raise ToolError(f"malformed expression {expression!r}") from None
-
-    def walk(node: ast.AST) -> float:
-        if isinstance(node, ast.Expression):
-            return walk(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-            return node.value
-        if isinstance(node, ast.BinOp) and type(node.op) in _CALC_BINARY:
-            return _CALC_BINARY[type(node.op)](walk(node.left), walk(node.right))
-        if isinstance(node, ast.UnaryOp) and type(node.op) in _CALC_UNARY:
-            return _CALC_UNARY[type(node.op)](walk(node.operand))
-        raise ToolError(f"unsupported expression {expression!r}; use + - * / and parentheses")
-
-    try:
-        return float(walk(tree))
-    except ZeroDivisionError:
-        raise ToolError("division by zero") from None
 
 
 def _address(address1: str, address2: str, city: str, state: str, country: str, zip: str) -> dict[str, str]:
@@ -479,7 +445,7 @@ class RetailTools(Toolkit):
         Args:
             expression: The expression, such as '(19.99 + 5) * 2'. Numbers, + - * /, parentheses and spaces only.
         """
-        return str(round(evaluate_arithmetic(expression), 2))
+        return calculate_text(expression)
 
     @tool(ToolKind.GENERIC)
     def transfer_to_human_agents(self, summary: str) -> str:
