@@ -62,10 +62,22 @@ class EvalSettings:
             raise ValueError(f"trials must be >= 1, got {self.trials}")
 
 
+CPU_GENERATE_CHUNK = 8
+
+
+def default_generate_chunk() -> int | None:
+    """Conversations per generate call: all at once on a GPU; chunks of similar length on a CPU, where
+    one padded batch of mixed prompt lengths costs ~3x the CPU time (bench/eval_generation_chunks.py)."""
+    from ..training.model_loading import use_gpu
+
+    return None if use_gpu() else CPU_GENERATE_CHUNK
+
+
 def eval_settings_from_config(config: "RunConfig", *, trials: int | None = None) -> EvalSettings:
     """Evaluation sampling and limits: the rollout settings of the run (the policy as it is trained)."""
     r = config.rollout
     return EvalSettings(
+        max_batch_size=default_generate_chunk(),
         trials=trials if trials is not None else config.curriculum.eval_trials,
         seed=config.seed,
         generation=GenerationParams(max_new_tokens=r.max_new_tokens, temperature=r.temperature, top_p=r.top_p),
@@ -145,7 +157,8 @@ def reward_info_of(end_result: Any):
 
 
 def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, seed: int | None,
-                        usage: dict[str, float] | None = None, policy: dict[str, Any] | None = None) -> SimulationRun:
+                        usage: dict[str, float] | None = None, policy: dict[str, Any] | None = None,
+                        process_index: int = 0) -> SimulationRun:
     """One finished evaluation conversation as a labelled SimulationRun (reward scored)."""
     extra: dict[str, Any] = {
         "num_agent_turns": conversation.num_agent_turns,
@@ -155,6 +168,7 @@ def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, s
         "completion_tokens": len(conversation.completion_ids),
         "model_tokens": int(sum(conversation.env_mask)),
         "conversation_id": conversation.conversation_id,
+        "process_index": process_index,  # which process rolled it out
     }
     if usage:
         extra["usage"] = {"user": usage}
@@ -208,9 +222,9 @@ class PolicyEvaluator:
     @property
     def state(self):
         if self._state is None:
-            from accelerate import PartialState
+            from ..training.model_loading import process_state
 
-            self._state = PartialState()
+            self._state = process_state()
         return self._state
 
     def _backend(self, model) -> HFGenerationBackend:
@@ -220,8 +234,11 @@ class PolicyEvaluator:
     def _engine_for(self, backend: HFGenerationBackend) -> RolloutEngine:
         if self._engine is None:
             hook = self.judge_runtime.on_conversation_end if self.judge_runtime is not None else _local_reward_hook
+            # the engine lives for the whole run; each phase hands it that phase's model, so the
+            # engine itself must not keep a model alive
             self._engine = RolloutEngine(
-                self.tokenizer, self.user, backend=backend, generation=self.settings.generation,
+                self.tokenizer, self.user, backend=_StopTokens(backend.stop_token_ids),
+                generation=self.settings.generation,
                 limits=self.settings.limits, tool_parser=self.tool_parser, system_prompt=self.system_prompt,
                 on_conversation_end=hook, progress=self.progress and self.state.is_main_process,
             )
@@ -231,11 +248,11 @@ class PolicyEvaluator:
     def evaluate(self, model, targets: Sequence[EvalTarget], *, phase: str, done_ids: Iterable[str] = (),
                  on_runs: Callable[[list[SimulationRun]], Any] | None = None,
                  policy: dict[str, Any] | None = None) -> list[SimulationRun]:
-        """Run every (target task, trial) of `phase` not in `done_ids`; returns the new runs
-        (all of them on the main process, this process's shard elsewhere)."""
-        done = set(done_ids)
+        """Run every (target task, trial) of `phase` not in `done_ids` (the main process's set counts);
+        returns the new runs (all of them on every process: each trial's shards are gathered)."""
         settings = self.settings
         state = self.state
+        done = self._shared(set(done_ids))  # every process must skip the same runs (they gather per trial)
         pending_by_trial = []
         for trial in range(settings.trials):
             pending = [(t, task) for t in targets for task in t.tasks
@@ -260,7 +277,8 @@ class PolicyEvaluator:
                 items = [RolloutItem(task, target.data, trial) for target, task in shard]
                 conversations = engine.run(items, backend=backend) if items else []
                 runs = [conversation_to_run(c, stage=target.stage, phase=phase, seed=seed,
-                                            usage=self.user.take(c.conversation_id), policy=policy)
+                                            usage=self.user.take(c.conversation_id), policy=policy,
+                                            process_index=state.process_index)
                         for c, (target, _) in zip(conversations, shard)]
                 runs = self._gather(runs)
                 if state.is_main_process and on_runs is not None and runs:
@@ -275,6 +293,16 @@ class PolicyEvaluator:
             if was_training:
                 model.train()
         return out
+
+    def _shared(self, done: set[str]) -> set[str]:
+        """The main process's view of what is done, on every process."""
+        if self.state.num_processes == 1:
+            return done
+        from accelerate.utils import broadcast_object_list
+
+        box = [done]
+        broadcast_object_list(box, from_process=0)
+        return box[0]
 
     def _gather(self, runs: list[SimulationRun]) -> list[SimulationRun]:
         if self.state.num_processes == 1:
@@ -293,8 +321,16 @@ class PolicyEvaluator:
 
     def close(self) -> None:
         if self._engine is not None:
-            self._engine.close(close_user_simulator=True)
-            self._engine = None
+            runner = self._engine.runner
+            try:
+                runner.run(self.user.aclose(), timeout=60)
+            finally:
+                try:  # tasks clients left scheduled on this loop end cleanly before it closes
+                    runner.run(_cancel_other_tasks(), timeout=10)
+                except Exception:  # noqa: BLE001 - closing must not fail the run
+                    log.debug("could not cancel the evaluation loop's background tasks", exc_info=True)
+                self._engine.close(close_user_simulator=False)
+                self._engine = None
         else:  # never ran: the simulator may still hold clients
             from ..rollout.async_runner import AsyncRunner
 
@@ -309,6 +345,26 @@ class PolicyEvaluator:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+async def _cancel_other_tasks() -> None:
+    import asyncio
+
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _StopTokens:
+    """The engine's standing backend: only the stop tokens (every run passes the phase's real backend)."""
+
+    def __init__(self, stop_token_ids: list[int]):
+        self.stop_token_ids = list(stop_token_ids)
+
+    def generate(self, requests, params):  # pragma: no cover - evaluate() always passes a backend
+        raise RuntimeError("PolicyEvaluator passes each phase's model to the engine; this backend never generates")
 
 
 def _mean_reward(runs: Sequence[SimulationRun]) -> float:

@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--task-ids", default=None, metavar="ID,ID,...", help="evaluate only these task ids")
     parser.add_argument("--trials", type=int, default=None, help="trials per task (default 4); same as --eval-trials")
     parser.add_argument("--max-batch-size", type=int, default=None,
-                        help="conversations per generate call (default: all of a trial at once)")
+                        help="conversations per generate call (default: all at once on a GPU, 8 on a CPU)")
     return parser
 
 
@@ -70,8 +70,6 @@ def default_output_dir(model: str, adapter: str | None, domains: Sequence[str]) 
 def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_size: int | None = None,
                    user_simulator_factory=None, progress: bool = True):
     """Evaluate `config.model` (+ `config.model.adapter`) on `config.curriculum.domains`; returns the report path."""
-    from accelerate import PartialState
-
     from ..config import ConfigError
     from ..report import ResultsStore, build_report, write_curriculum
     from ..rewards.judge_runtime import JudgeRuntime
@@ -82,7 +80,9 @@ def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_s
     from .runner import check_run_dir
     from .stages import plan_stages, stages_from_config
 
-    state = PartialState()
+    from ..training.model_loading import process_state
+
+    state = process_state()
     run_dir = Path(config.output.output_dir)
     plans = plan_stages(stages_from_config(config), need_train=False)
     if task_ids:
@@ -95,13 +95,16 @@ def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_s
             raise ConfigError(f"--task-ids: not in split {config.curriculum.eval_split!r} of "
                               f"{', '.join(p.data.name for p in plans)}: {', '.join(missing)}")
     names = [p.name for p in plans]
+    check_run_dir(run_dir, config.training.resume)  # every process, before the main one writes
+    if state.num_processes > 1:
+        state.wait_for_everyone()
     if state.is_main_process:
-        check_run_dir(run_dir, config.training.resume)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_curriculum(run_dir, names)
         config.save(run_dir)
     settings = eval_settings_from_config(config)
-    settings.max_batch_size = max_batch_size
+    if max_batch_size is not None:
+        settings.max_batch_size = max_batch_size
     targets = [EvalTarget(p.name, p.data, p.eval_tasks) for p in plans]
     store = ResultsStore(run_dir)
     with local_relay(config):

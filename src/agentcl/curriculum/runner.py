@@ -96,8 +96,8 @@ def _model_config_with_adapter(config: RunConfig, adapter_dir: str | Path | None
     return dataclasses.replace(config.model, adapter=str(adapter_dir) if adapter_dir else config.model.adapter)
 
 
-def _free(*objects) -> None:
-    del objects
+def _release_memory() -> None:
+    """Give back the memory of models the caller has just dropped (CPU and GPU)."""
     gc.collect()
     try:
         import torch
@@ -113,10 +113,10 @@ class CurriculumRunner:
 
     def __init__(self, config: RunConfig, *, stages: Sequence[Stage] | None = None,
                  user_simulator_factory: UserFactory | None = None, judge_runtime=None, progress: bool = True):
-        from accelerate import PartialState
+        from ..training.model_loading import process_state
 
         self.config = config
-        self.state = PartialState()
+        self.state = process_state()  # gloo on a CPU-only torchrun, not one process per rank
         self.stages = list(stages) if stages is not None else stages_from_config(config)
         self.run_dir = Path(config.output.output_dir)
         self.user_simulator_factory = user_simulator_factory
@@ -143,11 +143,13 @@ class CurriculumRunner:
         return done
 
     def _prepare_dir(self, names: list[str]) -> None:
+        check_run_dir(self.run_dir, self.resume)  # on every process, so all of them stop together
+        if self.state.num_processes > 1:
+            self.state.wait_for_everyone()  # every process has looked before the main one writes
         if not self.state.is_main_process:
             return
         from ..report import write_curriculum
 
-        check_run_dir(self.run_dir, self.resume)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         write_curriculum(self.run_dir, names)  # on resume: raises unless the stage list is the same
         self.config.save(self.run_dir)
@@ -177,7 +179,8 @@ class CurriculumRunner:
         runs = evaluator.evaluate(model, targets, phase=phase, done_ids=done,
                                   on_runs=store.add if self.state.is_main_process else None, policy=policy)
         if owned:
-            _free(model)
+            del model
+            _release_memory()
         if self.state.is_main_process:
             by_stage: dict[str, list] = {}
             for run in store.runs():
@@ -272,7 +275,8 @@ class CurriculumRunner:
                     self._evaluate_phase(plan.index, targets, evaluator, store, adapter_dir, in_memory_model=in_memory)
                     if self.state.is_main_process:
                         self._build_report(final=False)
-                _free(train_model)
+                train_model = None
+                _release_memory()
             finally:
                 evaluator.close()
                 session.close()
@@ -334,9 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_log_redaction()
     try:
         config = parse_run_config(argv, prog="python -m agentcl.curriculum.runner")
-        from accelerate import PartialState
+        from ..training.model_loading import process_state
 
-        if PartialState().is_main_process:
+        if process_state().is_main_process:
             print(format_config(config), flush=True)
         run(config)
     except AgentclError as exc:

@@ -29,6 +29,7 @@ from .data import prepare_domain
 from .settings import FAST_OVERRIDES, DemoSettings, demo_preset
 
 WARMSTART_DIR = Path("models") / "warmstart"
+BASELINE_PHASE = "before_warm_start"  # the untrained tiny agent on the same evaluation tasks
 
 
 def _fresh_output_dir(config: RunConfig) -> Path:
@@ -51,13 +52,61 @@ def apply_fast(config: RunConfig) -> None:
             setattr(target, key, value)
 
 
-def _warm_start(config: RunConfig, domains: list, settings: DemoSettings, out: Path, state) -> str:
-    """Warm-start the tiny agent on the demo's gold conversations; returns the checkpoint directory."""
-    from ..curriculum.warmstart import WarmStartSettings, gold_conversations, read_warm_start, warm_start
+def _tiny_base(settings: DemoSettings) -> Path:
     from ..models import default_tiny_agent_dir, ensure_tiny_agent
+
+    shape = (settings.tiny_hidden_size, settings.tiny_layers)
+    if shape == (64, 2):  # the default build, shared with `--model tiny`
+        return ensure_tiny_agent()
+    return ensure_tiny_agent(default_tiny_agent_dir().with_name(f"tiny-agent-{shape[0]}x{shape[1]}"),
+                             hidden_size=shape[0], num_hidden_layers=shape[1])
+
+
+class GoldPlayer:
+    """Plays tasks with the oracle agent under the run's limits; keeps the successful conversations.
+
+    Used twice: to keep only demo tasks whose gold solution fits the limits (`solvable`), and as
+    the warm start's training data (`conversations`).
+    """
+
+    def __init__(self, tokenizer, config: RunConfig):
+        from ..rollout.engine import RolloutLimits
+
+        r = config.rollout
+        self.tokenizer = tokenizer
+        self.limits = RolloutLimits(max_steps=r.max_conversation_steps, max_errors=max(1, r.max_errors),
+                                    max_total_tokens=r.max_conversation_tokens)
+        self.max_new_tokens = r.max_new_tokens  # a gold turn must fit the policy's own turn budget
+        self.good: dict[tuple[str, str], object] = {}
+        self.failed: dict[tuple[str, str], object] = {}
+
+    def play(self, data, tasks) -> None:
+        from ..curriculum.warmstart import gold_conversations
+        from ..users.scripted import ScriptedUserSimulator
+
+        todo = [t for t in tasks if (data.name, t.id) not in self.good and (data.name, t.id) not in self.failed]
+        if not todo:
+            return
+        good, bad = gold_conversations(self.tokenizer, [(t, data) for t in todo], ScriptedUserSimulator(),
+                                       limits=self.limits, max_new_tokens=self.max_new_tokens)
+        self.good.update({(c.domain_name, c.task_id): c for c in good})
+        self.failed.update({(c.domain_name, c.task_id): c for c in bad})
+
+    def solvable(self, data, tasks) -> set[str]:
+        self.play(data, tasks)
+        return {t.id for t in tasks if (data.name, t.id) in self.good}
+
+    def conversations(self, data, task_ids) -> tuple[list, list]:
+        self.play(data, [data.task(i) for i in task_ids])
+        keys = [(data.name, i) for i in task_ids]
+        return [self.good[k] for k in keys if k in self.good], [self.failed[k] for k in keys if k in self.failed]
+
+
+def _warm_start(config: RunConfig, domains: list, settings: DemoSettings, out: Path, state, base: Path,
+                player: GoldPlayer) -> str:
+    """Warm-start the tiny agent on the demo's gold conversations; returns the checkpoint directory."""
+    from ..curriculum.warmstart import WarmStartSettings, read_warm_start, warm_start
     from ..registry import load_domain
-    from ..rollout.engine import RolloutLimits
-    from ..users.scripted import ScriptedUserSimulator
 
     model_dir = out / WARMSTART_DIR
     if read_warm_start(model_dir) is not None:
@@ -66,27 +115,13 @@ def _warm_start(config: RunConfig, domains: list, settings: DemoSettings, out: P
     if not state.is_main_process:  # one process trains and saves; the others wait for it
         state.wait_for_everyone()
         return str(model_dir)
-    shape = (settings.tiny_hidden_size, settings.tiny_layers)
-    if shape == (64, 2):  # the default build, shared with `--model tiny`
-        base = ensure_tiny_agent()
-    else:
-        base = ensure_tiny_agent(default_tiny_agent_dir().with_name(f"tiny-agent-{shape[0]}x{shape[1]}"),
-                                 hidden_size=shape[0], num_hidden_layers=shape[1])
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(str(base))
-    tasks = []
+    good, bad = [], []
     for d in domains:
-        data = load_domain(d.domain, d.data_dir)
-        tasks += [(data.task(task_id), data) for task_id in d.warmstart]
-    r = config.rollout
-    limits = RolloutLimits(max_steps=r.max_conversation_steps, max_errors=max(1, r.max_errors),
-                           max_total_tokens=r.max_conversation_tokens)
-    started = time.perf_counter()
-    good, bad = gold_conversations(tokenizer, tasks, ScriptedUserSimulator(), limits=limits,
-                                   max_new_tokens=max(r.max_new_tokens, 512))
-    print(f"demo: {len(good)} of {len(good) + len(bad)} gold conversations succeeded "
-          f"({time.perf_counter() - started:.0f}s); supervised warm start, {settings.warm_start_steps} steps", flush=True)
+        g, b = player.conversations(load_domain(d.domain, d.data_dir), d.warmstart)
+        good += g
+        bad += b
+    print(f"demo: supervised warm start on {len(good)} gold conversations, {settings.warm_start_steps} steps",
+          flush=True)
     report = warm_start(base, model_dir, good, failed=bad, settings=WarmStartSettings(
         steps=settings.warm_start_steps, batch_size=settings.warm_start_batch_size,
         learning_rate=settings.warm_start_learning_rate, seed=config.seed))
@@ -100,37 +135,79 @@ def _warm_start(config: RunConfig, domains: list, settings: DemoSettings, out: P
 
 def run_demo(config: RunConfig, settings: DemoSettings | None = None, *, fast: bool = False):
     """Prepare data and the warm-started tiny agent, then run the curriculum; returns its CurriculumResult."""
-    from accelerate import PartialState
-
     from ..curriculum.runner import run_curriculum
 
     started = time.perf_counter()
-    state = PartialState()
+    from ..training.model_loading import process_state
+
+    state = process_state()
     settings = settings or (DemoSettings.fast() if fast else DemoSettings())
     if fast:
         apply_fast(config)
     out = _fresh_output_dir(config)
     c = config.curriculum
+    tiny = config.model.name == TINY_MODEL
+    player = None
+    if tiny:
+        from transformers import AutoTokenizer
+
+        base = _tiny_base(settings)
+        player = GoldPlayer(AutoTokenizer.from_pretrained(str(base)), config)
     domains = []
     for name in c.domains:
         domains.append(prepare_domain(
             name, out / "data", seed=config.seed, num_tasks=settings.num_tasks, task_groups=settings.task_groups,
             train_tasks=c.tasks_per_domain or 3, eval_tasks=c.eval_tasks_per_domain or 4,
-            warmstart_tasks=settings.warm_start_tasks_per_domain, policy_sections=settings.policy_sections))
+            warmstart_tasks=settings.warm_start_tasks_per_domain, policy_sections=settings.policy_sections,
+            solvable=player.solvable if player is not None else None))
     for d in domains:
         kinds = ", ".join("+".join(step.split(":")[1] for step in g) for g in d.groups)
         print(f"demo: {d.domain}: {len(d.train)} training, {len(d.test)} evaluation, {len(d.warmstart)} warm-start "
               f"tasks of the kinds {kinds}", flush=True)
     c.data_dir = str(out / "data")
     c.train_split, c.eval_split = "train", "test"
-    if config.model.name == TINY_MODEL:
-        config.model = dataclasses.replace(config.model, name=_warm_start(config, domains, settings, out, state))
+    if tiny:
+        config.model = dataclasses.replace(config.model,
+                                           name=_warm_start(config, domains, settings, out, state, base, player))
     else:
         print(f"demo: model {config.model.name} is not the tiny agent; no warm start", flush=True)
     result = run_curriculum(config)
+    if tiny:
+        _evaluate_baseline(config, base, state)
     if state.is_main_process:
         print_summary(result.run_dir, time.perf_counter() - started)
     return result
+
+
+def _evaluate_baseline(config: RunConfig, base: Path, state) -> None:
+    """Evaluate the tiny agent before its warm start on the same tasks (phase `before_warm_start`),
+    so the report shows what the warm start and the curriculum changed; then rebuild the report."""
+    from ..curriculum.evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config
+    from ..curriculum.stages import plan_stages, stages_from_config
+    from ..report import ResultsStore, build_report
+    from ..rewards.judge_runtime import JudgeRuntime
+    from ..training.model_loading import load_policy
+    from ..training.run_stages import local_relay
+    from ..users import make_user_simulator
+
+    run_dir = Path(config.output.output_dir)
+    plans = plan_stages(stages_from_config(config), need_train=False)
+    targets = [EvalTarget(p.name, p.data, p.eval_tasks) for p in plans]
+    store = ResultsStore(run_dir)
+    model_config = dataclasses.replace(config.model, name=str(base), adapter=None)
+    if state.is_main_process:
+        print(f"[{BASELINE_PHASE}] evaluating the tiny agent before its warm start", flush=True)
+    with local_relay(config):
+        model, tokenizer = load_policy(model_config)
+        with JudgeRuntime(config.judge, user_config=config.users, default_cache_dir=run_dir / "judge_cache") as judge, \
+                PolicyEvaluator(tokenizer, make_user_simulator(config.users), settings=eval_settings_from_config(config),
+                                judge_runtime=judge, state=state) as evaluator:
+            evaluator.evaluate(model, targets, phase=BASELINE_PHASE,
+                               done_ids=store.done_ids() if state.is_main_process else (),
+                               on_runs=store.add if state.is_main_process else None,
+                               policy={"model": str(base), "adapter": None})
+    if state.is_main_process:
+        build_report(run_dir)
 
 
 def print_summary(run_dir: Path, wall_s: float) -> None:
@@ -141,20 +218,54 @@ def print_summary(run_dir: Path, wall_s: float) -> None:
     reward = metrics.get("reward_matrix") or {}
     stages, values = reward.get("columns") or [], reward.get("values") or []
     training = metrics.get("training") or {}
+    baseline = {ev["stage"]: ev["average_reward"] for ev in metrics.get("evaluations") or []
+                if ev["phase"] == BASELINE_PHASE}
 
     def f(x):
         return "  -  " if x is None else f"{x:5.2f}"
 
-    print("\ndemo summary (mean task reward on each stage's evaluation tasks)")
-    print(f"{'stage':<10} {'zero-shot':>9} {'after it':>9} {'at end':>9}   training reward first -> last step")
+    print("\ndemo summary: mean task reward on each stage's evaluation tasks")
+    print("  untrained = the tiny agent before its warm start; zero-shot = after the warm start, before GRPO;")
+    print("  after it = after training that stage; at end = after the last stage")
+    print(f"{'stage':<10} {'untrained':>9} {'zero-shot':>9} {'after it':>9} {'at end':>9}   "
+          "GRPO training reward, first -> last step")
     for j, name in enumerate(stages):
         first = values[0][j] if values else None
         own = values[j + 1][j] if len(values) > j + 1 else None
         last = values[-1][j] if values else None
         t = training.get(name, {})
-        print(f"{name:<10} {f(first):>9} {f(own):>9} {f(last):>9}   {f(t.get('reward_mean_first'))} -> "
-              f"{f(t.get('reward_mean_last'))}")
+        print(f"{name:<10} {f(baseline.get(name)):>9} {f(first):>9} {f(own):>9} {f(last):>9}   "
+              f"{f(t.get('reward_mean_first'))} -> {f(t.get('reward_mean_last'))}")
     print(f"\ndemo finished in {wall_s:.0f}s; report: {Path(run_dir) / layout.REPORT_HTML}", flush=True)
+
+
+class _LiteLLMLoopNoise:
+    """Drops asyncio's reports about litellm's background logging task.
+
+    litellm keeps one global logging worker bound to the event loop of its latest call. A run
+    calls litellm from several loops (the rollout engine's, the evaluator's, the judge
+    dispatcher's), so the worker is re-created on each switch and the old one is reported as
+    "Task was destroyed but it is pending" when collected. The calls themselves are unaffected.
+    """
+
+    def filter(self, record) -> bool:
+        return "LoggingWorker" not in record.getMessage()
+
+
+def quiet_litellm_loop_noise() -> None:
+    """Install the filter above (logging) and its twin for coroutines collected after their loop closed."""
+    import logging
+
+    for name in ("asyncio", "LiteLLM"):
+        logging.getLogger(name).addFilter(_LiteLLMLoopNoise())
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        if "LoggingWorker" in repr(getattr(unraisable, "object", None)):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def demo_config(argv: Sequence[str]) -> RunConfig:
@@ -187,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fast = "--fast" in argv
     argv = [a for a in argv if a != "--fast"]
     install_log_redaction()
+    quiet_litellm_loop_noise()
     try:
         config = demo_config(argv)
         run_demo(config, fast=fast)

@@ -18,13 +18,15 @@ DEMO_PRESET: dict[str, Any] = {
     "local_relay": True,  # the scripted customer and the offline judge over real HTTP
     "model": {"name": "tiny", "gradient_checkpointing": False, "lora_r": 16, "lora_alpha": 32,
               "lora_dropout": 0.0},
-    "curriculum": {"domains": list(DEMO_DOMAINS), "tasks_per_domain": 2, "eval_tasks_per_domain": 3,
+    "curriculum": {"domains": list(DEMO_DOMAINS), "tasks_per_domain": 3, "eval_tasks_per_domain": 4,
                    "eval_trials": 2},
     # airline / retail prompts (shortened policy + tool list) are ~3k tokens for the tiny tokenizer
-    "rollout": {"max_conversation_steps": 10, "max_new_tokens": 40, "max_conversation_tokens": 4608,
+    "rollout": {"max_conversation_steps": 16, "max_new_tokens": 64, "max_conversation_tokens": 4608,
                 "temperature": 0.7},
-    "training": {"num_generations": 4, "tasks_per_step": 1, "max_steps": 2, "save_steps": 1,
+    "training": {"num_generations": 4, "tasks_per_step": 1, "max_steps": 4, "save_steps": 1,
                  "learning_rate": 2e-3, "logging_steps": 1},
+    # the relay plays the customer for any other model name; one no price list knows costs nothing
+    "users": {"model": "scripted-user"},
     "judge": {"model": "judge", "judge_coefficient": 0.1},  # the relay answers model names "judge*"
     "output": {"output_dir": "outputs/demo"},
 }
@@ -38,11 +40,11 @@ def demo_preset() -> dict[str, Any]:
 class DemoSettings:
     """Preparation before the curriculum: generated data, easy tasks, supervised warm start."""
 
-    num_tasks: int = 120  # tasks generated per domain (the generator's own train/test split)
+    num_tasks: int = 150  # tasks generated per domain (the generator's own train/test split)
     task_groups: int = 2  # per domain, keep the tasks of the N easiest kinds (by the gold solution's size)
     policy_sections: int | None = 1  # keep the policy's opening and first N sections (None: all of it)
     warm_start_tasks_per_domain: int = 30
-    warm_start_steps: int = 100
+    warm_start_steps: int = 400
     warm_start_batch_size: int = 4
     warm_start_learning_rate: float = 5e-3
     tiny_hidden_size: int = 64
@@ -56,8 +58,8 @@ class DemoSettings:
 
 
 # The run configuration of the fast variant, applied on top of the demo preset.
+# (The rollout limits stay: the demo's tasks are chosen as those solvable within them.)
 FAST_OVERRIDES: dict[str, Any] = {
     "curriculum": {"tasks_per_domain": 1, "eval_tasks_per_domain": 1, "eval_trials": 2},
-    "rollout": {"max_conversation_steps": 6, "max_new_tokens": 16},
     "training": {"num_generations": 2, "tasks_per_step": 1, "max_steps": 1, "save_steps": 1},
 }
