@@ -45,9 +45,12 @@ def main(argv: list[str] | None = None, **run_options) -> int:
     from agentcl.training.run_stages import run_training
 
     try:
-        # Seam for the curriculum issue: its runner (training + evaluation per stage, metrics,
-        # report) replaces this call; `--preset demo` already selects the offline settings.
-        run_training(config, **run_options)
+        if run_options:  # programmatic callers (tests) drive the training loop alone
+            run_training(config, **run_options)
+        else:  # the curriculum: train + evaluate every stage, metrics, report (demo for --preset demo)
+            from agentcl.curriculum.runner import run
+
+            run(config)
     except AgentclError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
