@@ -17,9 +17,13 @@ judge answering after a fixed latency L), one simulated training step per mode:
               async reward function (the one given to TRL) only collects the futures.
 
 All three use the training path: the judge dispatcher over the project's shared LLMClient
-(litellm). One more row, "batch, lean client", runs the batch mode with a minimal aiohttp
-OpenAI-compatible client written here, to separate the dispatcher's own efficiency from the HTTP
-client's CPU cost (--no-lean-client to skip it).
+(litellm). Each row starts with an untimed warm-up of one full wave (`concurrency` requests), so the
+client holds its connections as it does in every training step after the first. Two more rows:
+"batch, lean client" runs the batch mode with a minimal aiohttp OpenAI-compatible client written
+here, to separate the dispatcher's own efficiency from the HTTP client's CPU cost
+(--no-lean-client to skip it); "batch, cold client" warms up with a single request only, so the
+timed step also opens the connections: what the first step of a run pays (--no-cold-client to
+skip it; it runs first, as litellm shares its connections process-wide; no target applies to it).
 
 Printed per row: the step's total time, the time it waited on the judge (and its share of the
 step), judge throughput (N / time from the first request to the last answer) against the limit
@@ -70,6 +74,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--modes", default=",".join(MODES), help="comma-separated subset of " + ",".join(MODES))
     p.add_argument("--no-lean-client", dest="lean_client", action="store_false",
                    help="skip the extra batch row with the minimal aiohttp client")
+    p.add_argument("--no-cold-client", dest="cold_client", action="store_false",
+                   help="skip the extra batch row whose client opens its connections during the step")
     args = p.parse_args(argv)
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     for m in args.modes:
@@ -130,7 +136,9 @@ class Timeline:
             self.last_answer = now if self.last_answer is None else max(self.last_answer, now)
 
 
-def run_mode(mode: str, args: argparse.Namespace, base_url: str, lean: bool = False) -> dict:
+def run_mode(mode: str, args: argparse.Namespace, base_url: str, variant: str = "") -> dict:
+    """One simulated step; `variant` is "", "lean client" or "cold client" (see the module docstring)."""
+    lean = variant == "lean client"
     if lean:
         complete = LeanClient(base_url)
     else:  # the training path: the shared LLMClient under the judge dispatcher
@@ -138,8 +146,12 @@ def run_mode(mode: str, args: argparse.Namespace, base_url: str, lean: bool = Fa
                                       timeout_s=max(30.0, 10 * args.latency)).complete
     dispatcher = JudgeDispatcher(complete, model="judge", max_concurrency=args.concurrency)
     judge = LLMQualityJudge(dispatcher)
-    salt = f"{mode}-lean" if lean else mode
-    dispatcher.run_batch([judge.request(None, conversation(-1, f"warmup-{salt}"))])  # client set-up, untimed
+    salt = f"{mode}-{variant}"
+    # Untimed warm-up. One full wave: the client opens its `concurrency` connections and fills its
+    # caches, as every training step after the first finds them. The cold variant sends one
+    # request (imports and client set-up only).
+    warmup = 1 if variant == "cold client" else args.concurrency
+    dispatcher.run_batch([judge.request(None, conversation(-1 - i, f"warmup-{salt}")) for i in range(warmup)])
     warm_stats = dispatcher.stats.snapshot()
     chats = [conversation(i, salt) for i in range(args.n)]
     timeline = Timeline()
@@ -189,7 +201,7 @@ def run_mode(mode: str, args: argparse.Namespace, base_url: str, lean: bool = Fa
     dispatcher.close()
     judge_span = (timeline.last_answer or 0) - (timeline.first_submit or 0)
     return {
-        "row": f"{mode}, lean client" if lean else mode, "mode": mode, "lean": lean, "total_s": step_total,
+        "row": f"{mode}, {variant}" if variant else mode, "mode": mode, "variant": variant, "total_s": step_total,
         "waited_s": waited, "waited_share": waited / step_total,
         "throughput": args.n / judge_span if judge_span > 0 else math.inf, "cpu_ms": cpu_ms,
         "failures": final["failures"] - warm_stats["failures"], "peak_in_flight": final["peak_in_flight"],
@@ -221,14 +233,17 @@ def main(argv=None) -> int:
     print(f"limit concurrency/L = {limit:.1f} req/s; with {waves} waves of requests the best possible is "
           f"{ideal:.1f} req/s ({ideal / limit:.0%} of the limit); API work {waves * args.latency:.1f} s "
           f"{'fits inside' if waves * args.latency <= args.gpu_seconds else 'does NOT fit inside'} the GPU phase\n")
-    runs = [(mode, False) for mode in args.modes]
-    if args.lean_client and "batch" in args.modes:
-        runs.append(("batch", True))
+    runs = [(mode, "") for mode in args.modes]
+    if "batch" in args.modes:
+        if args.cold_client:  # first: litellm shares its HTTP clients process-wide, later rows warm them
+            runs.insert(0, ("batch", "cold client"))
+        if args.lean_client:
+            runs.append(("batch", "lean client"))
     results = []
     try:
-        for mode, lean in runs:
-            print(f"running {mode}{' (lean client)' if lean else ''} ...", flush=True)
-            results.append(run_mode(mode, args, base_url, lean))
+        for mode, variant in runs:
+            print(f"running {mode}{f' ({variant})' if variant else ''} ...", flush=True)
+            results.append(run_mode(mode, args, base_url, variant))
     finally:
         relay.terminate()
         relay.wait(timeout=10)
