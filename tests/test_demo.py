@@ -32,6 +32,13 @@ def test_demo_config_is_the_demo_preset_with_flags_on_top():
     assert config.users.user_type == "openai_user_simulator"
 
 
+def test_run_py_preset_demo_is_the_same_run_as_the_demo_module():
+    """`bash run_with_accelerate.sh demo` (run.py --preset demo) and `python -m agentcl.demo` agree."""
+    from agentcl.config import parse_run_config
+
+    assert parse_run_config(["--preset", "demo"]).to_dict() == demo_config([]).to_dict()
+
+
 def test_policy_is_cut_after_its_first_sections():
     text = "# Title\nintro\n\n## One\na\n## Two\nb\n## Three\nc\n"
     assert shorten_policy(text, 1) == "# Title\nintro\n\n## One\na\n"

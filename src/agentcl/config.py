@@ -186,16 +186,23 @@ TOP_LEVEL: dict[str, Any] = {"seed": int, "preset": str | None, "local_relay": b
 
 # Presets: named partial configs applied before the YAML file and the flags.
 PRESETS: dict[str, dict[str, Any]] = {
-    # The offline CPU demo: tiny local agent, the scripted customer behind the local relay, tiny
-    # budgets. The curriculum issue owns the demo's content and may tune these numbers.
+    # The offline CPU demo (`bash run_with_accelerate.sh demo`, `python -m agentcl.demo`): the tiny
+    # local agent, the scripted customer and the offline LLM judge behind the local relay (real
+    # HTTP), three short stages. agentcl.demo prepares its data and warm start (DemoSettings).
     "demo": {
         "local_relay": True,
-        "model": {"name": TINY_MODEL, "gradient_checkpointing": False, "lora_r": 8, "lora_alpha": 16,
+        "model": {"name": TINY_MODEL, "gradient_checkpointing": False, "lora_r": 16, "lora_alpha": 32,
                   "lora_dropout": 0.0},
-        "curriculum": {"tasks_per_domain": 4, "eval_tasks_per_domain": 4, "eval_trials": 2},
-        "rollout": {"max_conversation_steps": 8, "max_new_tokens": 48, "max_conversation_tokens": 6144},
-        "training": {"num_generations": 4, "tasks_per_step": 1, "max_steps": 3, "save_steps": 3,
-                     "learning_rate": 5e-4},
+        "curriculum": {"domains": ["mock", "airline", "retail"], "tasks_per_domain": 3,
+                       "eval_tasks_per_domain": 4, "eval_trials": 2},
+        # airline / retail prompts (shortened policy + tool list) are ~3k tokens for the tiny tokenizer
+        "rollout": {"max_conversation_steps": 16, "max_new_tokens": 64, "max_conversation_tokens": 4608,
+                    "temperature": 0.7},
+        "training": {"num_generations": 4, "tasks_per_step": 1, "max_steps": 4, "save_steps": 1,
+                     "learning_rate": 2e-3, "logging_steps": 1},
+        # the relay plays the customer for any other model name; one no price list knows costs nothing
+        "users": {"model": "scripted-user"},
+        "judge": {"model": "judge", "judge_coefficient": 0.1},  # the relay answers model names "judge*"
         "output": {"output_dir": "outputs/demo"},
     },
 }

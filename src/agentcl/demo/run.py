@@ -26,7 +26,7 @@ from typing import Sequence
 from ..config import TINY_MODEL, RunConfig
 from ..report import layout
 from .data import prepare_domain
-from .settings import FAST_OVERRIDES, DemoSettings, demo_preset
+from .settings import FAST_OVERRIDES, DemoSettings
 
 WARMSTART_DIR = Path("models") / "warmstart"
 BASELINE_PHASE = "before_warm_start"  # the untrained tiny agent on the same evaluation tasks
@@ -269,20 +269,10 @@ def quiet_litellm_loop_noise() -> None:
 
 
 def demo_config(argv: Sequence[str]) -> RunConfig:
-    """RunConfig for the demo: the demo preset (DEMO_PRESET), then a --config file, then flags."""
-    import tempfile
-
-    import yaml
-
+    """RunConfig for the demo: the demo preset, then a --config file, then flags."""
     from ..config import parse_run_config
 
-    argv = list(argv)
-    if "--config" in argv or any(a.startswith("--config=") for a in argv):
-        return parse_run_config(["--preset", "demo", *argv], prog="python -m agentcl.demo")
-    with tempfile.TemporaryDirectory() as tmp:  # the demo's numbers, layered like a --config file
-        path = Path(tmp) / "demo.yaml"
-        path.write_text(yaml.safe_dump(demo_preset(), sort_keys=False), encoding="utf-8")
-        return parse_run_config(["--preset", "demo", "--config", str(path), *argv], prog="python -m agentcl.demo")
+    return parse_run_config(["--preset", "demo", *argv], prog="python -m agentcl.demo")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

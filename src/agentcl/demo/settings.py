@@ -1,7 +1,7 @@
 """The offline demo's numbers: the run configuration it uses and its own preparation settings.
 
-`DEMO_PRESET` is the `--preset demo` configuration (a RunConfig mapping, the same shape as a
-`--config` YAML file): tiny model, scripted customer behind the local relay, offline LLM judge
+`DEMO_PRESET` is the `--preset demo` configuration (config.PRESETS["demo"], a RunConfig mapping of
+the same shape as a `--config` YAML file): tiny model, scripted customer behind the local relay, offline LLM judge
 through the async dispatcher, three short stages. `DemoSettings` are the steps before the
 curriculum (generated data, task selection, warm start), which RunConfig does not describe.
 """
@@ -12,24 +12,10 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-DEMO_DOMAINS = ("mock", "airline", "retail")
+from ..config import PRESETS
 
-DEMO_PRESET: dict[str, Any] = {
-    "local_relay": True,  # the scripted customer and the offline judge over real HTTP
-    "model": {"name": "tiny", "gradient_checkpointing": False, "lora_r": 16, "lora_alpha": 32,
-              "lora_dropout": 0.0},
-    "curriculum": {"domains": list(DEMO_DOMAINS), "tasks_per_domain": 3, "eval_tasks_per_domain": 4,
-                   "eval_trials": 2},
-    # airline / retail prompts (shortened policy + tool list) are ~3k tokens for the tiny tokenizer
-    "rollout": {"max_conversation_steps": 16, "max_new_tokens": 64, "max_conversation_tokens": 4608,
-                "temperature": 0.7},
-    "training": {"num_generations": 4, "tasks_per_step": 1, "max_steps": 4, "save_steps": 1,
-                 "learning_rate": 2e-3, "logging_steps": 1},
-    # the relay plays the customer for any other model name; one no price list knows costs nothing
-    "users": {"model": "scripted-user"},
-    "judge": {"model": "judge", "judge_coefficient": 0.1},  # the relay answers model names "judge*"
-    "output": {"output_dir": "outputs/demo"},
-}
+DEMO_PRESET: dict[str, Any] = PRESETS["demo"]  # defined beside the other presets, used by `--preset demo`
+DEMO_DOMAINS = tuple(DEMO_PRESET["curriculum"]["domains"])
 
 
 def demo_preset() -> dict[str, Any]:
