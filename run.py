@@ -23,38 +23,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # run from a c
 
 def main(argv: list[str] | None = None, **run_options) -> int:
     """`run_options` are for programmatic callers (tests, demos): e.g. `rollout_options={...}`."""
+    from agentcl.errors import run_command
+
+    return run_command(lambda: _run(argv, run_options))
+
+
+def _run(argv: list[str] | None, run_options: dict) -> None:
     from agentcl.config import format_config, parse_run_config
-    from agentcl.errors import AgentclError
-    from agentcl.secrets import install_log_redaction, redact
-
-    install_log_redaction()
-    try:
-        config = parse_run_config(argv)
-    except AgentclError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return 2
-
     from agentcl.training.model_loading import process_state
 
-    state = process_state()
-    if state.is_main_process:
+    config = parse_run_config(argv)
+    if process_state().is_main_process:
         print(format_config(config), flush=True)
         path = config.save(config.output.output_dir)
         print(f"configuration saved to {path}", flush=True)
+    if run_options:  # programmatic callers (tests) drive the training loop alone
+        from agentcl.training.run_stages import run_training
 
-    from agentcl.training.run_stages import run_training
+        run_training(config, **run_options)
+    else:  # the curriculum: train + evaluate every stage, metrics, report (demo for --preset demo)
+        from agentcl.curriculum.runner import run
 
-    try:
-        if run_options:  # programmatic callers (tests) drive the training loop alone
-            run_training(config, **run_options)
-        else:  # the curriculum: train + evaluate every stage, metrics, report (demo for --preset demo)
-            from agentcl.curriculum.runner import run
-
-            run(config)
-    except AgentclError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return 2
-    return 0
+        run(config)
 
 
 if __name__ == "__main__":

@@ -134,7 +134,6 @@ def run_mode(args: argparse.Namespace) -> dict:
 
     rng = random.Random(0)
     vocab = len(tokenizer) - 16  # ids the tokenizer can decode (TRL decodes completions for its logs)
-    half = args.completion_tokens // 2
 
     def synthetic_rollout(prompts, trainer):
         n = len(prompts)

@@ -145,3 +145,33 @@ def test_a_wrong_key_is_not_retried_and_never_shows_in_errors(fresh_relay, caplo
     assert all(c.fallback for c in checks)
     assert fresh_relay.stats()["by_status"] == {"401": 1}
     assert "sk-" "wrong-key-abcdefghijkl" not in caplog.text + " ".join(c.detail for c in checks)
+
+
+def test_judge_and_user_calls_share_one_event_loop_so_litellm_never_changes_loops(fresh_relay):
+    """litellm binds process-wide state (its logging worker) to one loop: judge calls (dispatcher)
+    and user-simulator calls (the rollout engine's runner) both run on the process's API loop, so
+    alternating them makes litellm report no loop change and leaves no task behind."""
+    import logging
+
+    from agentcl.async_runner import api_loop
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(level=logging.DEBUG)
+    handler.emit = records.append
+    litellm_log = logging.getLogger("LiteLLM")
+    litellm_log.addHandler(handler)
+    client = relay_judge_client(fresh_relay.base_url, api_key=RELAY_KEY, max_concurrency=4)
+    try:
+        with JudgeDispatcher(client.complete, model="judge", max_concurrency=4) as dispatcher:
+            assert dispatcher._loop is api_loop().loop
+            judge = LLMQualityJudge(dispatcher)
+            for round_ in range(3):
+                scores = dispatcher.run_batch([judge.request(None, chat(f"loop test {round_}-{i}")) for i in range(3)])
+                assert all(0.0 <= s <= 1.0 for s in scores)
+                direct = api_loop().run(client.complete(judge.request(None, chat(f"direct {round_}")).messages))
+                assert direct.content
+    finally:
+        litellm_log.removeHandler(handler)
+    changes = [r.getMessage() for r in records if "loop changed" in r.getMessage().lower()]
+    assert changes == []
+    assert fresh_relay.stats()["total"] == 12

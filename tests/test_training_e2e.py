@@ -85,8 +85,13 @@ def test_grpo_steps_end_to_end_with_checkpoint_and_resume(tmp_path, relay, capsy
     assert good and all(r["termination_reason"] == "agent_stop" for r in good)
     assert all(r["extra"]["advantage"] > 0 for r in good)
 
-    # 2) resume: --max-steps 3 continues from checkpoint-2 and trains one more step
+    # 2) resume: --max-steps 3 continues from checkpoint-2 and trains one more step; a checkpoint-3
+    #    that a kill left half-written (weights, no trainer_state.json) is removed, not resumed from
+    torn = checkpoints / "checkpoint-3"
+    torn.mkdir()
+    (torn / "adapter_model.safetensors").write_bytes(b"\0" * 64)
     assert run.main(tiny_run_flags(out, url, max_steps=3) + ["--resume"], rollout_options=options) == 0
+    assert "removed the incomplete checkpoint" in capsys.readouterr().out
     assert (checkpoints / "checkpoint-3").is_dir()
     state = json.loads((checkpoints / "checkpoint-3" / "trainer_state.json").read_text())
     assert state["global_step"] == 3

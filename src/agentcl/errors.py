@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any, Callable
 
 
 class AgentclError(Exception):
@@ -37,3 +39,17 @@ class UnknownNameError(AgentclError, KeyError):
 
 class ToolError(AgentclError):
     """Raised by a tool to refuse a call; the message is shown to the caller as the tool result."""
+
+
+def run_command(body: Callable[[], Any]) -> int:
+    """A command line's body: exit code 0 when it returns, 2 with a one-line, key-free message on
+    an AgentclError (bad flags, data, endpoints). Logs are redacted from the start."""
+    from .secrets import install_log_redaction, redact
+
+    install_log_redaction()
+    try:
+        body()
+    except AgentclError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    return 0

@@ -19,7 +19,6 @@ gathered so that the main process sees (and writes) them all.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
     from ..data_model import Task
     from ..domains.base import DomainData
 
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -320,41 +318,20 @@ class PolicyEvaluator:
         return tqdm(total=total, desc=f"eval {phase}", unit="conv")
 
     def close(self) -> None:
-        if self._engine is not None:
-            runner = self._engine.runner
-            try:
-                runner.run(self.user.aclose(), timeout=60)
-            finally:
-                try:  # tasks clients left scheduled on this loop end cleanly before it closes
-                    runner.run(_cancel_other_tasks(), timeout=10)
-                except Exception:  # noqa: BLE001 - closing must not fail the run
-                    log.debug("could not cancel the evaluation loop's background tasks", exc_info=True)
+        from ..async_runner import api_loop
+
+        try:  # the simulator's clients live on the process's API loop
+            api_loop().run(self.user.aclose(), timeout=60)
+        finally:
+            if self._engine is not None:
                 self._engine.close(close_user_simulator=False)
                 self._engine = None
-        else:  # never ran: the simulator may still hold clients
-            from ..rollout.async_runner import AsyncRunner
-
-            runner = AsyncRunner("agentcl-eval-close")
-            try:
-                runner.run(self.user.aclose(), timeout=30)
-            finally:
-                runner.close()
 
     def __enter__(self) -> "PolicyEvaluator":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-async def _cancel_other_tasks() -> None:
-    import asyncio
-
-    current = asyncio.current_task()
-    tasks = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class _StopTokens:

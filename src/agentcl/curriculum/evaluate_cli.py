@@ -23,7 +23,6 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import AgentclError
 
 DEFAULT_OUTPUT_ROOT = Path("outputs") / "eval"
 
@@ -156,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from ..config import build_parser as run_parser
     from ..config import parse_run_config
-    from ..secrets import install_log_redaction, redact
+    from ..errors import run_command
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -166,21 +165,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nrun.py flags (model, user simulator, judge, rollout limits, data):\n")
         run_parser("python -m agentcl eval").print_help()
         return 0
-    install_log_redaction()
-    try:
-        config = parse_run_config(_translate(args, rest), prog="python -m agentcl eval")
+    def body() -> None:
         from ..config import OutputConfig
 
+        config = parse_run_config(_translate(args, rest), prog="python -m agentcl eval")
         if config.output.output_dir == OutputConfig().output_dir:  # not chosen by flag or YAML
             config.output.output_dir = str(default_output_dir(config.model.name, config.model.adapter,
                                                               config.curriculum.domains))
         task_ids = [t.strip() for t in args.task_ids.split(",") if t.strip()] if args.task_ids else None
         run_evaluation(config, task_ids=task_ids, max_batch_size=args.max_batch_size)
-    except AgentclError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return 2
-    return 0
 
+    return run_command(body)
 
 if __name__ == "__main__":
     sys.exit(main())

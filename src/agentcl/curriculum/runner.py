@@ -33,7 +33,7 @@ from ..config import ConfigError, RunConfig
 from ..report import layout
 from .evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config, expected_run_ids
 from .metrics import eval_phase, summarize_runs
-from .stages import Stage, StagePlan, plan_stages, stages_from_config
+from .stages import Stage, plan_stages, stages_from_config
 
 log = logging.getLogger(__name__)
 
@@ -68,28 +68,6 @@ def check_run_dir(run_dir: Path, resume: bool) -> None:
     if held and not resume:
         raise ConfigError(f"output directory {run_dir} already holds a run ({', '.join(held)}); pass --resume to "
                           "continue it, or choose another --output-dir")
-
-
-def prune_incomplete_checkpoints(checkpoint_dir: Path) -> list[Path]:
-    """Remove checkpoint-N folders a kill left half-written, so a resume picks the last whole one.
-
-    The Trainer writes trainer_state.json last; without it (or with a torn one) the checkpoint
-    cannot be loaded and resuming from it fails.
-    """
-    import json
-    import shutil
-
-    removed = []
-    for folder in sorted(checkpoint_dir.glob("checkpoint-*")) if checkpoint_dir.is_dir() else []:
-        state_file = folder / "trainer_state.json"
-        try:
-            json.loads(state_file.read_text(encoding="utf-8"))
-            continue
-        except (OSError, ValueError):
-            pass
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
-    return removed
 
 
 def _model_config_with_adapter(config: RunConfig, adapter_dir: str | Path | None):
@@ -251,13 +229,6 @@ class CurriculumRunner:
                                          f"{config.training.max_steps} GRPO steps on {len(plan.training_task_ids())} "
                                          f"tasks")
                         stage_started = time.perf_counter()
-                        if self.resume and self.state.is_main_process:
-                            checkpoint_dir, _ = stage_paths(config, plan.name)
-                            for folder in prune_incomplete_checkpoints(checkpoint_dir):
-                                _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] removed the "
-                                                 f"incomplete checkpoint {folder.name} left by an interrupted run")
-                        if self.resume and self.state.num_processes > 1:
-                            self.state.wait_for_everyone()
                         outcome = session.train_stage(plan.training_spec(), train_model, tokenizer,
                                                       step_offset=step_offset, resume=self.resume)
                         _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] trained "
@@ -331,23 +302,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     import os
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-    from ..config import format_config, parse_run_config
-    from ..errors import AgentclError
-    from ..secrets import install_log_redaction, redact
+    from ..errors import run_command
 
-    install_log_redaction()
-    try:
-        config = parse_run_config(argv, prog="python -m agentcl.curriculum.runner")
+    def body() -> None:
+        from ..config import format_config, parse_run_config
         from ..training.model_loading import process_state
 
+        config = parse_run_config(argv, prog="python -m agentcl.curriculum.runner")
         if process_state().is_main_process:
             print(format_config(config), flush=True)
         run(config)
-    except AgentclError as exc:
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return 2
-    return 0
 
+    return run_command(body)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,7 @@
 """The judge dispatcher: judge calls run in the background while training goes on.
 
-One asyncio loop in its own daemon thread owns every judge call. `submit(request)` returns a
-`concurrent.futures.Future` at once, from any thread; the rollout engine submits the moment a
+The judge calls run on the process's API loop, a daemon thread (agentcl.async_runner).
+`submit(request)` returns a `concurrent.futures.Future` at once, from any thread; the rollout engine submits the moment a
 conversation ends and the reward function collects the futures later, so API latency overlaps
 the GPU work in between.
 
@@ -18,7 +18,8 @@ Per request, in order:
 Only parsed answers are cached.
 
 `close()` stops new submissions, lets the calls in flight finish (up to a timeout), resolves any
-left with their fallback, then stops the loop: no future is ever left pending.
+left with their fallback and closes the client: no future is ever left pending. The loop is the
+process's API loop (agentcl.async_runner), shared with the user simulators.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from ..async_runner import api_loop
 from ..secrets import redact
 from .judge_cache import JudgeCache, cache_key
 from .judge_parsing import JudgeParseError
@@ -164,37 +166,10 @@ class JudgeDispatcher:
         self._submit_lock = threading.Lock()
         self._tasks: set[asyncio.Task] = set()
         self._inflight: dict[str, asyncio.Future[str]] = {}
-        self._loop = asyncio.new_event_loop()
-        self._semaphore: asyncio.Semaphore | None = None
-        ready = threading.Event()
-        self._thread = threading.Thread(target=self._run_loop, args=(ready,), name=f"{name}-dispatcher",
-                                        daemon=True)
-        self._thread.start()
-        ready.wait()
-
-    # -- the loop thread ---------------------------------------------------------------------
-    def _run_loop(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._semaphore = asyncio.Semaphore(self.max_concurrency)
-        self._loop.call_soon(ready.set)
-        try:
-            self._loop.run_forever()
-        finally:
-            # Tasks the client library left on this loop (litellm's logging worker, ...): cancel
-            # them so none is destroyed while pending.
-            leftovers = [t for t in asyncio.all_tasks(self._loop) if not t.done()]
-            for task in leftovers:
-                task.cancel()
-            if leftovers:
-                self._loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
-            aclose = getattr(self._complete, "aclose", None)
-            if callable(aclose):
-                try:
-                    self._loop.run_until_complete(aclose())
-                except Exception as exc:  # closing a client must not hide the real shutdown
-                    log.debug("closing the judge client failed: %s", exc)
-            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-            self._loop.close()
+        self._semaphore = asyncio.Semaphore(max_concurrency)  # binds to the loop at first use
+        self._runner = api_loop()  # shared with the user simulators: litellm wants one loop per process
+        self._loop = self._runner.loop
+        self._thread = self._runner.thread
 
     def _start(self, request: JudgeRequest, key: str | None, future: concurrent.futures.Future) -> None:
         task = self._loop.create_task(self._run(request, key, future))
@@ -283,7 +258,6 @@ class JudgeDispatcher:
         return self._rng.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** attempt))
 
     async def _call(self, request: JudgeRequest) -> str:
-        assert self._semaphore is not None
         async with self._semaphore:
             self.stats.enter_call()
             started = time.perf_counter()
@@ -354,12 +328,18 @@ class JudgeDispatcher:
             if self._closed:
                 return
             self._closed = True
-        if self._loop.is_running():
-            drain = asyncio.run_coroutine_threadsafe(self._drain(timeout), self._loop)
-            drain.result()
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
+        if not self._runner.closed:  # (at interpreter exit the loop may be gone: nothing left to run)
+            self._runner.run(self._drain(timeout))
+            self._runner.run(self._close_client())
         self.cache.close()
+
+    async def _close_client(self) -> None:
+        aclose = getattr(self._complete, "aclose", None)
+        if callable(aclose):
+            try:
+                await aclose()
+            except Exception as exc:  # closing a client must not hide the real shutdown
+                log.debug("closing the judge client failed: %s", exc)
 
     async def _drain(self, timeout: float | None) -> None:
         await asyncio.sleep(0)  # let `_start` callbacks queued before close create their tasks

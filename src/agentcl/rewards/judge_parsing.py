@@ -30,21 +30,37 @@ def _openers(text: str, limit: int = 20) -> list[int]:
     return [i for i, ch in enumerate(text) if ch in "{["][:limit]
 
 
+class _StringTracker:
+    """Follows JSON string quoting one character at a time (escapes included)."""
+
+    def __init__(self) -> None:
+        self.in_string = False
+        self._escaped = False
+
+    def outside(self, ch: str) -> bool:
+        """Feed `ch`; True when it is structure (outside every string, and not a quote)."""
+        if self.in_string:
+            if self._escaped:
+                self._escaped = False
+            elif ch == "\\":
+                self._escaped = True
+            elif ch == '"':
+                self.in_string = False
+            return False
+        if ch == '"':
+            self.in_string = True
+            return False
+        return True
+
+
 def _balanced_span(text: str, start: int) -> str:
     """From the { or [ at `start` to its matching close (or to the end if it never closes)."""
-    depth, in_string, escaped = 0, False, False
+    depth, strings = 0, _StringTracker()
     for i in range(start, len(text)):
         ch = text[i]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
+        if not strings.outside(ch):
+            continue
+        if ch in "{[":
             depth += 1
         elif ch in "}]":
             depth -= 1
@@ -55,22 +71,15 @@ def _balanced_span(text: str, start: int) -> str:
 
 def _close_truncated(text: str) -> str:
     """Close an unterminated string and any open brackets, in the right order."""
-    stack, in_string, escaped = [], False, False
+    stack, strings = [], _StringTracker()
     for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
+        if not strings.outside(ch):
+            continue
+        if ch in "{[":
             stack.append("}" if ch == "{" else "]")
         elif ch in "}]" and stack:
             stack.pop()
-    out = text + ('"' if in_string else "")
+    out = text + ('"' if strings.in_string else "")
     out = re.sub(r",\s*$", "", out.rstrip())
     out = re.sub(r':\s*$', ": null", out)  # a key whose value was cut off
     return out + "".join(reversed(stack))

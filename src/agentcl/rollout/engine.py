@@ -31,7 +31,7 @@ from ..data_model import Message, Task, TerminationReason, ToolCall, tool_result
 from ..environment import Environment
 from ..secrets import redact
 from ..users.base import UserConversation, UserSimulator, UserTurn, is_stop
-from .async_runner import AsyncRunner
+from ..async_runner import AsyncRunner, api_loop
 from .backends import GenerationBackend, GenerationOutput, GenerationParams, GenerationRequest, HFGenerationBackend
 from .chat_format import SystemPromptFn, default_system_prompt, visible_to_agent
 from .masks import SegmentRenderer, TokenRecord
@@ -210,16 +210,16 @@ class RolloutEngine:
     # -- lifecycle ----------------------------------------------------------------------------
     @property
     def runner(self) -> AsyncRunner:
+        """The process's API loop (agentcl.async_runner): user turns run there."""
         if self._runner is None:
-            self._runner = AsyncRunner()
+            self._runner = api_loop()
         return self._runner
 
     def close(self, close_user_simulator: bool = False) -> None:
-        """Stop the engine's event loop (optionally closing the simulator on it first)."""
+        """Optionally close the simulator's clients (on the loop they ran on); the loop is shared."""
         if self._runner is not None:
             if close_user_simulator:
                 self._runner.run(self.user_simulator.aclose())
-            self._runner.close()
             self._runner = None
 
     def __enter__(self) -> "RolloutEngine":

@@ -29,6 +29,7 @@ from typing import Any, Callable, Sequence
 
 from ..config import ConfigError, RunConfig
 from .callbacks import TrainingRecordCallback
+from .checkpoints import last_complete_checkpoint
 from .grpo_args import build_grpo_config
 from .model_loading import lora_config, process_state
 from .rewards import ConversationBuffer, make_training_reward_fn
@@ -220,17 +221,13 @@ class TrainingSession:
     def train_stage(self, stage: StageSpec | str, model, tokenizer, *, step_offset: int = 0,
                     resume: bool | None = None, callbacks: Sequence[Any] = (), **builder_kwargs) -> TrainResult:
         """Train one stage to `--max-steps`; with `resume`, continue from its latest checkpoint."""
-        from transformers.trainer_utils import get_last_checkpoint
-
         stage = StageSpec.of(stage)
         config = self.config
         resume = config.training.resume if resume is None else resume
         trainer, record = self.build_trainer(stage, model, tokenizer, step_offset=step_offset, callbacks=callbacks,
                                              **builder_kwargs)
         checkpoint_dir, adapter_dir = stage_paths(config, stage.name)
-        resume_from = None
-        if resume and checkpoint_dir.is_dir():
-            resume_from = get_last_checkpoint(str(checkpoint_dir))
+        resume_from = last_complete_checkpoint(checkpoint_dir, process_state()) if resume else None
         if resume and resume_from is None:
             log.info("stage %s: no checkpoint in %s, starting from scratch", stage.name, checkpoint_dir)
         elif resume_from:
@@ -265,13 +262,9 @@ class TrainingSession:
         if self._rollout is not None:
             self._rollout.close(close_user_simulator=True)
         elif self._user_simulator is not None:
-            from ..rollout.async_runner import AsyncRunner
+            from ..async_runner import api_loop
 
-            runner = AsyncRunner()  # the simulator never ran on the engine's loop: close it on a fresh one
-            try:
-                runner.run(self._user_simulator.aclose())
-            finally:
-                runner.close()
+            api_loop().run(self._user_simulator.aclose())  # never used: its clients may still exist
         if self._judge_runtime is not None:
             self._judge_runtime.close()
 
