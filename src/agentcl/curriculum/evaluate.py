@@ -159,12 +159,7 @@ def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, s
                         process_index: int = 0) -> SimulationRun:
     """One finished evaluation conversation as a labelled SimulationRun (reward scored)."""
     extra: dict[str, Any] = {
-        "num_agent_turns": conversation.num_agent_turns,
-        "num_user_turns": conversation.num_user_turns,
-        "num_tool_calls": conversation.num_tool_calls,
-        "num_tool_errors": conversation.num_errors,
-        "completion_tokens": len(conversation.completion_ids),
-        "model_tokens": int(sum(conversation.env_mask)),
+        **conversation.counts(),
         "conversation_id": conversation.conversation_id,
         "process_index": process_index,  # which process rolled it out
     }

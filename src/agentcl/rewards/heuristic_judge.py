@@ -66,6 +66,9 @@ def _normalise_number(word: str) -> str:
 
 @dataclass(frozen=True)
 class KeyTerms:
+    """Numbers and word stems of a text, and whether it holds a negation: an assertion's terms to
+    look for, or an index of what the agent said."""
+
     numbers: frozenset[str]
     stems: frozenset[str]
     negated: bool
@@ -82,23 +85,17 @@ def key_terms(assertion: str) -> KeyTerms:
     return KeyTerms(numbers, stems, negated)
 
 
-@dataclass(frozen=True)
-class _TextIndex:
-    numbers: frozenset[str]
-    stems: frozenset[str]
-    negated: bool
-
-
-def _index(text: str) -> _TextIndex:
+def _index(text: str) -> KeyTerms:
+    """Every number and stem of the agent's text (stop words included: an index, not a query)."""
     words = _words(text)
-    return _TextIndex(
+    return KeyTerms(
         numbers=frozenset(_normalise_number(w) for w in words if _is_number(w)),
         stems=frozenset(w[:STEM_LENGTH] for w in words if not _is_number(w)),
         negated=any(w in _NEGATIONS for w in words),
     )
 
 
-def _coverage(terms: KeyTerms, index: _TextIndex) -> tuple[bool, float, list[str]]:
+def _coverage(terms: KeyTerms, index: KeyTerms) -> tuple[bool, float, list[str]]:
     """(all numbers present, share of stems present, missing terms)."""
     missing_numbers = sorted(terms.numbers - index.numbers)
     missing_stems = sorted(terms.stems - index.stems)
@@ -106,7 +103,7 @@ def _coverage(terms: KeyTerms, index: _TextIndex) -> tuple[bool, float, list[str
     return not missing_numbers, share, missing_numbers + missing_stems
 
 
-def _covers(terms: KeyTerms, index: _TextIndex) -> bool:
+def _covers(terms: KeyTerms, index: KeyTerms) -> bool:
     numbers_ok, share, _ = _coverage(terms, index)
     return numbers_ok and share >= MIN_OVERLAP
 

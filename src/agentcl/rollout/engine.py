@@ -141,6 +141,17 @@ class Conversation:
     def env_mask(self) -> list[int]:
         return self.tokens.env_mask if self.tokens else []
 
+    def counts(self) -> dict[str, int]:
+        """Turn, tool and token counts, as stored in every run record's `extra`."""
+        return {
+            "num_agent_turns": self.num_agent_turns,
+            "num_user_turns": self.num_user_turns,
+            "num_tool_calls": self.num_tool_calls,
+            "num_tool_errors": self.num_errors,
+            "completion_tokens": len(self.completion_ids),
+            "model_tokens": int(sum(self.env_mask)),
+        }
+
     def new_messages(self) -> list[Message]:
         return self.messages[self.history_len:]
 

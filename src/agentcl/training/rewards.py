@@ -59,12 +59,7 @@ def conversation_record(conversation: Any, pending: Any, reward: float) -> dict[
         reward_info=info,
         extra={
             "train_reward": None if math.isnan(reward) else float(reward),
-            "num_agent_turns": conversation.num_agent_turns,
-            "num_user_turns": conversation.num_user_turns,
-            "num_tool_calls": conversation.num_tool_calls,
-            "num_tool_errors": conversation.num_errors,
-            "completion_tokens": len(conversation.completion_ids),
-            "model_tokens": int(sum(conversation.env_mask)),
+            **conversation.counts(),
             "process_index": _process_index(),
             **({"error": conversation.error} if conversation.error else {}),
         },
