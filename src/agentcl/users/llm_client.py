@@ -85,6 +85,16 @@ class Endpoint:
         """How errors and logs name the endpoint (no key)."""
         return f"{self.model} @ {self.api_base or 'the provider default URL'}"
 
+    def litellm_params(self) -> dict[str, Any]:
+        """model, api_base, api_key (the real one: only for the call) and extra params, as litellm takes them."""
+        params: dict[str, Any] = {"model": self.model, **self.extra_params}
+        if self.api_base:
+            params["api_base"] = self.api_base
+        key = self.api_key.get() or (PLACEHOLDER_KEY if self.api_base else None)
+        if key:
+            params["api_key"] = key
+        return params
+
     def to_dict(self) -> dict[str, Any]:
         """For saved configs: the key shows as a mask."""
         return {"model": self.model, "api_base": self.api_base, "api_key": MASK if self.api_key else None,
@@ -131,12 +141,7 @@ def build_router(endpoints: list[Endpoint], *, group: str = "agentcl", timeout_s
     litellm = _import_litellm()
     model_list = []
     for i, ep in enumerate(endpoints):
-        params: dict[str, Any] = {"model": ep.model, **ep.extra_params}
-        if ep.api_base:
-            params["api_base"] = ep.api_base
-        key = ep.api_key.get() or (PLACEHOLDER_KEY if ep.api_base else None)
-        if key:
-            params["api_key"] = key
+        params = ep.litellm_params()
         if ep.max_concurrency:
             params["max_parallel_requests"] = ep.max_concurrency
         if ep.rpm:
@@ -294,16 +299,9 @@ class LLMClient:
         by bench/judge_overlap.py); the cap and pacing above still apply."""
         if len(self.endpoints) > 1:
             return await self.router.acompletion(model=self.group, messages=messages, drop_params=True, **request)
-        ep = self.endpoints[0]
-        direct: dict[str, Any] = {"model": ep.model, **ep.extra_params}
-        if ep.api_base:
-            direct["api_base"] = ep.api_base
-        key = ep.api_key.get() or (PLACEHOLDER_KEY if ep.api_base else None)
-        if key:
-            direct["api_key"] = key
         # max_retries=0: retries are ours (counted, with backoff), not the OpenAI SDK's
         return await litellm.acompletion(messages=messages, timeout=self.timeout_s, drop_params=True, max_retries=0,
-                                         **direct, **request)
+                                         **self.endpoints[0].litellm_params(), **request)
 
     def _message(self, what: str, exc: BaseException | None, attempts: int, where: str) -> str:
         detail = ""
