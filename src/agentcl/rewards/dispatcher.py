@@ -1,9 +1,9 @@
 """The judge dispatcher: judge calls run in the background while training goes on.
 
 The judge calls run on the process's API loop, a daemon thread (agentcl.async_runner).
-`submit(request)` returns a `concurrent.futures.Future` at once, from any thread; the rollout engine submits the moment a
-conversation ends and the reward function collects the futures later, so API latency overlaps
-the GPU work in between.
+`submit(request)` returns a `concurrent.futures.Future` at once, from any thread; the rollout
+engine submits the moment a conversation ends and the reward function collects the futures
+later, so API latency overlaps the GPU work in between.
 
 Per request, in order:
 1. cache (memory, then the SQLite store): a hit resolves the future before `submit` returns;
