@@ -215,3 +215,38 @@ def test_a_parse_function_that_raises_something_else_still_falls_back():
                                fallback=lambda reason: reason)
         assert "KeyError" in dispatcher.submit(request).result(10)
     assert issubclass(JudgeParseError, ValueError)
+
+
+def _open_put_close(directory, barrier, results, rank):
+    barrier.wait()  # every process opens the fresh store at the same moment
+    try:
+        cache = JudgeCache(directory)
+        cache.put(f"key-{rank}", "m", f"answer-{rank}")
+        cache.close()
+        results.put("ok")
+    except Exception as exc:  # reported to the test, which shows it
+        results.put(repr(exc))
+
+
+def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
+    """Training ranks share <output_dir>/judge_cache and open it together: setting up a new file
+    (switching it to WAL) must wait for the other process, not fail with "database is locked".
+    Real processes; before the fix about a quarter of the opens failed."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    processes_per_round, rounds = 4, 12
+    for round_index in range(rounds):
+        directory = tmp_path / f"store{round_index}"
+        barrier, results = context.Barrier(processes_per_round), context.Queue()
+        workers = [context.Process(target=_open_put_close, args=(directory, barrier, results, rank))
+                   for rank in range(processes_per_round)]
+        for worker in workers:
+            worker.start()
+        outcomes = [results.get(timeout=60) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=60)
+        assert outcomes == ["ok"] * processes_per_round, outcomes
+        store = JudgeCache(directory)
+        assert len(store) == processes_per_round
+        store.close()

@@ -25,6 +25,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def failure_report(proc, log_path) -> str:
+    """The whole output goes to a file; the message leads with each rank's exception lines, which
+    a plain tail loses behind the other ranks' tracebacks and torchrun's summary."""
+    log_path.write_text(proc.stdout + "\n----- stderr -----\n" + proc.stderr)
+    raised = [line for line in proc.stderr.splitlines() if "Error" in line or "Exception" in line]
+    return (f"exit {proc.returncode}; full output in {log_path}\nexception lines:\n" + "\n".join(raised[:40])
+            + "\n----- stderr tail -----\n" + proc.stderr[-3000:])
+
+
 @pytest.mark.slow
 def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
     import torch
@@ -44,7 +53,7 @@ def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
         proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
     finally:
         server.stop()
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    assert proc.returncode == 0, failure_report(proc, tmp_path / "torchrun.log")
     # the configuration is printed (and saved) once, by the main process
     assert proc.stdout.count("resolved configuration") == 1
 

@@ -28,6 +28,11 @@ DB_NAME = "judge_cache.sqlite3"
 SCHEMA_VERSION = 1
 
 
+def _is_lock_contention(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
 def cache_key(model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
     payload = json.dumps({"model": model, "messages": messages, "params": params},
                          sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -54,8 +59,30 @@ class JudgeCache:
 
     @staticmethod
     def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
+        """Connect and set the store up; several processes may do this at the same moment.
+
+        Switching a new file to WAL needs an exclusive lock and SQLite answers "database is locked"
+        at once, without waiting out the busy timeout, when another process is doing the same
+        (seen with two training ranks sharing <output_dir>/judge_cache). So the set-up is retried
+        until `busy_timeout_s` has passed.
+        """
         db = sqlite3.connect(str(path), timeout=busy_timeout_s, check_same_thread=False,
                              isolation_level=None)  # autocommit: each put is its own transaction
+        deadline = time.monotonic() + busy_timeout_s
+        delay = 0.01
+        while True:
+            try:
+                JudgeCache._set_up(db, path)
+                return db
+            except sqlite3.OperationalError as exc:
+                if not _is_lock_contention(exc) or time.monotonic() + delay > deadline:
+                    db.close()
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    @staticmethod
+    def _set_up(db: sqlite3.Connection, path: Path) -> None:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; a crash loses at most a few answers
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -66,7 +93,6 @@ class JudgeCache:
                    "answer TEXT NOT NULL, created REAL NOT NULL)")
         db.execute("CREATE INDEX IF NOT EXISTS answers_created ON answers (created)")
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        return db
 
     @property
     def persistent(self) -> bool:
