@@ -7,6 +7,8 @@ import asyncio
 import pytest
 import yaml
 
+from helpers import run_on_api_loop
+
 from agentcl.data_model import Message
 from agentcl.registry import load_domain
 from agentcl.users import UserConversation, UserSimulatorConfig, make_user_simulator
@@ -45,7 +47,7 @@ def test_200_user_turns_complete_through_429s_and_500s(mock, relay_server):
     relay = relay_server(api_key=KEY, rate_429=0.3, rate_500=0.1, latency_ms=2, seed=7)
     simulator = openai_user([relay.base_url])
     conversations = first_turns(mock, 200)
-    turns = asyncio.run(simulator.respond_batch(conversations))
+    turns = run_on_api_loop(simulator.respond_batch(conversations))
 
     assert_opening_turns(turns, conversations)
     stats = relay.stats()
@@ -59,7 +61,7 @@ def test_hung_requests_and_malformed_bodies_are_retried(mock, relay_server):
     relay = relay_server(api_key=KEY, rate_timeout=0.15, hang_s=3.0, rate_malformed=0.2, seed=3)
     simulator = openai_user([relay.base_url], timeout=0.5)
     conversations = first_turns(mock, 30)
-    turns = asyncio.run(simulator.respond_batch(conversations))
+    turns = run_on_api_loop(simulator.respond_batch(conversations))
 
     assert_opening_turns(turns, conversations)
     faults = relay.stats()["by_fault"]
@@ -71,7 +73,7 @@ def test_a_relay_that_is_down_gives_a_clear_error_naming_it_without_the_key(mock
     secret = "sk-" "down-relay-secret-6b1e9f0a77"
     simulator = openai_user([dead_endpoint_url], api_key=secret, num_retries=3)
     with pytest.raises(LLMUnavailableError) as info:
-        asyncio.run(simulator.respond(first_turns(mock, 1)[0]))
+        run_on_api_loop(simulator.respond(first_turns(mock, 1)[0]))
     message = str(info.value)
     assert dead_endpoint_url in message and "openai/scripted-user" in message
     assert "after 4 attempts" in message  # 1 + num_retries: the whole budget was spent
@@ -94,7 +96,7 @@ def test_two_endpoints_with_one_down_still_complete_every_turn(mock, relay_serve
         simulator = make_user_simulator(UserSimulatorConfig(
             user_type="openai_user_simulator", endpoints_file=str(endpoints), num_retries=6, max_concurrency=8, **FAST))
         conversations = first_turns(mock, 100)
-        turns = asyncio.run(simulator.respond_batch(conversations))
+        turns = run_on_api_loop(simulator.respond_batch(conversations))
     finally:
         del os.environ["AGENTCL_TEST_RELAY_KEY"]
     assert_opening_turns(turns, conversations)
@@ -108,7 +110,7 @@ def test_a_wrong_key_fails_at_once_without_retries(mock, relay_server):
     wrong = "relay-wrong-key-0f0f0f0f"
     simulator = openai_user([relay.base_url], api_key=wrong)
     with pytest.raises(LLMRequestError) as info:
-        asyncio.run(simulator.respond(first_turns(mock, 1)[0]))
+        run_on_api_loop(simulator.respond(first_turns(mock, 1)[0]))
     assert relay.stats()["by_status"] == {"401": 1}
     assert relay.base_url in str(info.value) and "AuthenticationError" in str(info.value)
     assert wrong not in str(info.value)
@@ -125,7 +127,7 @@ def test_per_endpoint_concurrency_caps_hold(mock, relay_server, tmp_path):
         **FAST))
     assert simulator.client.max_concurrency == 5  # never more than the endpoints accept together
     conversations = first_turns(mock, 40)
-    turns = asyncio.run(simulator.respond_batch(conversations))
+    turns = run_on_api_loop(simulator.respond_batch(conversations))
     assert_opening_turns(turns, conversations)
     assert 0 < first.stats()["max_in_flight"] <= 3 and 0 < second.stats()["max_in_flight"] <= 2
     assert first.stats()["by_status"]["200"] + second.stats()["by_status"]["200"] == 40

@@ -9,7 +9,6 @@ record, stdout/stderr and the relay's own output are searched for the key.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import re
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import run_on_api_loop
 from users_mock_agent import notification_task, run_conversation
 
 from agentcl.registry import load_domain
@@ -41,11 +41,11 @@ def test_the_key_appears_nowhere_the_run_writes(tmp_path, relay_process, dead_en
     install_log_redaction()
     handler = logging.FileHandler(out_dir / "logs" / "run.log")
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    caplog.set_level(logging.DEBUG)  # first: caplog puts back, at teardown, the root level it finds now
     levels = {name: logging.getLogger(name).level for name in DEBUG_LOGGERS}
     logging.getLogger().addHandler(handler)
     for name in DEBUG_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG)
-    caplog.set_level(logging.DEBUG)
     try:
         parser = add_user_args(argparse.ArgumentParser())
         config = from_args(parser.parse_args([
@@ -58,7 +58,7 @@ def test_the_key_appears_nowhere_the_run_writes(tmp_path, relay_process, dead_en
         simulator = make_user_simulator(config)
         results = []
         for task in [mock.tasks[0], mock.tasks[4], notification_task(mock.tasks[0])]:
-            history, turns, _ = asyncio.run(run_conversation(simulator, task, mock))
+            history, turns, _ = run_on_api_loop(run_conversation(simulator, task, mock))
             assert turns[-1].stop
             results.append({"task_id": task.id, "messages": [m.model_dump() for m in history]})
 
@@ -70,7 +70,7 @@ def test_the_key_appears_nowhere_the_run_writes(tmp_path, relay_process, dead_en
                                 api_key=key[::-1], model="scripted-user"),
         ):
             try:
-                asyncio.run(make_user_simulator(broken).respond(UserConversation(mock.tasks[0], "mock", [], None)))
+                run_on_api_loop(make_user_simulator(broken).respond(UserConversation(mock.tasks[0], "mock", [], None)))
             except LLMError as exc:
                 logging.getLogger("agentcl.test").exception("user simulator failed")
                 errors.append(str(exc))

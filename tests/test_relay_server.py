@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from helpers import run_on_api_loop
 from users_mock_agent import notification_task, run_conversation
 
 from agentcl.registry import load_domain
@@ -133,9 +134,7 @@ def test_python_m_agentcl_relay_serves_a_whole_conversation(mock, relay_process)
     relay = relay_process("--latency-ms", "1", env={"AGENTCL_RELAY_API_KEY": KEY})
     simulator = make_user_simulator(UserSimulatorConfig(
         user_type="openai_user_simulator", api_base=[relay.base_url], api_key=KEY, model="scripted-user"))
-    import asyncio
-
-    history, turns, env = asyncio.run(run_conversation(simulator, notification_task(mock.tasks[0]), mock))
+    history, turns, env = run_on_api_loop(run_conversation(simulator, notification_task(mock.tasks[0]), mock))
     assert turns[-1].stop and env.user_tools.assert_notification_status("note_1", "read")
     assert get(f"{relay.root_url}/stats")["by_status"]["200"] >= len(turns)
     relay.process.send_signal(signal.SIGTERM)

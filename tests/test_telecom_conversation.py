@@ -5,11 +5,12 @@ sync step shows each side's changes on the other."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 
 import pytest
+
+from helpers import run_on_api_loop
 
 from agentcl.data_model import Message, TerminationReason, ToolCall
 from agentcl.registry import load_domain
@@ -126,7 +127,7 @@ def _simulator(relay):
 def test_overdue_bill_conversation_through_the_relay(telecom, relay_server):
     relay = relay_server(api_key=RELAY_KEY)
     task = _task_with_purpose(telecom, "service issue: overdue_bill_suspension")
-    history, turns, env = asyncio.run(converse(_simulator(relay), task, telecom))
+    history, turns, env = run_on_api_loop(converse(_simulator(relay), task, telecom))
 
     assert turns[-1].stop and turns[-1].message.content.endswith(STOP)
     actions = _user_tool_results(turns)
@@ -154,7 +155,7 @@ def test_overdue_bill_conversation_through_the_relay(telecom, relay_server):
 def test_roaming_conversation_through_the_relay(telecom, relay_server):
     relay = relay_server(api_key=RELAY_KEY)
     task = _task_with_purpose(telecom, "mobile data issue: roaming_off_everywhere")
-    history, turns, env = asyncio.run(converse(_simulator(relay), task, telecom))
+    history, turns, env = run_on_api_loop(converse(_simulator(relay), task, telecom))
 
     assert turns[-1].stop
     actions = _user_tool_results(turns)
@@ -195,7 +196,7 @@ def test_without_the_agents_fix_the_phone_stays_broken(telecom, relay_server):
         await simulator.aclose()
         return history, env
 
-    history, env = asyncio.run(run())
+    history, env = run_on_api_loop(run())
     speed = [m.content for m in history if m.role == "tool" and m.requestor == "user" and "Speed test" in (m.content or "")]
     assert speed == ["Speed test failed: no internet connection."]
     assert evaluate_run(task, telecom, history, TerminationReason.USER_STOP).reward == 0.0

@@ -110,3 +110,33 @@ def test_default_corpus_covers_builtin_domain_text(agent):
     small = build_tiny_tokenizer(SMALL_CORPUS, vocab_size=400)
     sentence = "Create a new task for a user, then update the task status."
     assert len(tokenizer.tokenize(sentence)) < len(small.tokenize(sentence))
+
+
+def _build_and_report(directory, barrier, results):
+    barrier.wait()  # all callers find no build and start at once, like the ranks of a fresh run
+    try:
+        from transformers import AutoModelForCausalLM
+
+        path = ensure_tiny_agent(directory, corpus_texts=SMALL_CORPUS, vocab_size=400)
+        AutoModelForCausalLM.from_pretrained(path)  # loadable right after the call returns
+        results.put(next(path.glob("*.safetensors")).stat().st_mtime_ns)
+    except Exception as exc:  # reported to the test, which shows it
+        results.put(repr(exc))
+
+
+def test_processes_building_the_same_agent_at_once_build_it_once(tmp_path):
+    """Real processes: one builds, the others wait and reuse it, so nobody's folder is replaced
+    while they load from it. (spawn, not fork: this process has run torch's thread pools.)"""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(3), context.Queue()
+    workers = [context.Process(target=_build_and_report, args=(tmp_path / "agent", barrier, results))
+               for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    reported = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    weights = next((tmp_path / "agent").glob("*.safetensors"))
+    assert reported == [weights.stat().st_mtime_ns] * 3, reported

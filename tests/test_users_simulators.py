@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
+from helpers import run_on_api_loop
 from users_mock_agent import GREETING, notification_task, run_conversation
 
 from agentcl.data_model import Message
@@ -54,7 +54,7 @@ def test_full_conversations_end_with_the_right_stop_token(kind, mock, relay_serv
     simulator = simulators(relay)[kind]
     expected = {"create": STOP, "complete": STOP, "reopen": STOP, "count": STOP, "delete": TRANSFER}
     for task in mock.tasks[:5]:
-        history, turns, env = asyncio.run(run_conversation(simulator, task, mock))
+        history, turns, env = run_on_api_loop(run_conversation(simulator, task, mock))
         assert turns[-1].stop and turns[-1].message.content.endswith(expected[task.id.split("_")[1]]), task.id
         assert all(not t.stop for t in turns[:-1])
         assert turns[0].message.content.startswith("Hi. I want")  # opens with the reason for the call
@@ -71,7 +71,7 @@ def test_user_tool_calls_run_on_the_environment_and_stay_hidden_from_the_agent(k
     relay = relay_server(api_key=RELAY_KEY)
     simulator = simulators(relay)[kind]
     task = notification_task(mock.tasks[0])
-    history, turns, env = asyncio.run(run_conversation(simulator, task, mock))
+    history, turns, env = run_on_api_loop(run_conversation(simulator, task, mock))
 
     assert turns[-1].stop
     # the tools really ran on the user's side of this conversation's environment
@@ -100,7 +100,7 @@ def test_in_process_and_relay_scripted_users_say_the_same_things(mock, relay_ser
     for task in [*mock.tasks[:5], notification_task(mock.tasks[0])]:
         texts = {}
         for kind in ("scripted", "openai_user_simulator"):
-            history, turns, _ = asyncio.run(run_conversation(sims[kind], task, mock))
+            history, turns, _ = run_on_api_loop(run_conversation(sims[kind], task, mock))
             texts[kind] = [(m.role, m.content, [(c.name, c.arguments) for c in m.tool_calls or []],
                             m.id if m.requestor == "user" else None,  # user tool results: deterministic ids
                             ) for m in history]
@@ -114,7 +114,7 @@ def test_many_user_turns_run_concurrently_up_to_the_cap(mock, relay_server):
         max_concurrency=6))
     conversations = [UserConversation(task, "mock", [Message(role="assistant", content=GREETING)], None, f"c{i}")
                      for i, task in enumerate(mock.tasks[:24])]
-    turns = asyncio.run(simulator.respond_batch(conversations))
+    turns = run_on_api_loop(simulator.respond_batch(conversations))
     # each turn answers its own conversation, in order
     for task, turn in zip(mock.tasks[:24], turns):
         wanted = task.user_scenario.instructions.reason_for_call.split("You want", 1)[1].strip()
@@ -128,7 +128,7 @@ def test_many_user_turns_run_concurrently_up_to_the_cap(mock, relay_server):
 def test_the_user_may_speak_first(mock, relay_server):
     relay = relay_server(api_key=RELAY_KEY)
     for simulator in simulators(relay).values():
-        turn = asyncio.run(simulator.respond(UserConversation(mock.tasks[0], "mock", [], None)))
+        turn = run_on_api_loop(simulator.respond(UserConversation(mock.tasks[0], "mock", [], None)))
         assert turn.message.content.startswith("Hi. I want a new task called")
 
 
@@ -137,7 +137,7 @@ def test_a_scripted_user_gives_up_after_its_turn_budget(mock):
     history = []
     for _ in range(3):
         history.append(Message(role="assistant", content="What is the weather like today?"))
-        turn = asyncio.run(simulator.respond(UserConversation(mock.tasks[0], "mock", list(history), None)))
+        turn = run_on_api_loop(simulator.respond(UserConversation(mock.tasks[0], "mock", list(history), None)))
         history.append(turn.message)
     assert history[-1].content.endswith(STOP)
 
@@ -149,7 +149,7 @@ def test_unknown_facts_are_not_invented_and_repeated_asks_end_out_of_scope(mock)
     history = [Message(role="assistant", content=GREETING)]
     task = mock.tasks[0]  # knows a name and a user id, no email
     for _ in range(3):
-        turn = asyncio.run(simulator.respond(UserConversation(task, "mock", list(history), None)))
+        turn = run_on_api_loop(simulator.respond(UserConversation(task, "mock", list(history), None)))
         history.append(turn.message)
         history.append(Message(role="assistant", content="Could you give me your email address?"))
     said = [m.content for m in history if m.role == "user"]

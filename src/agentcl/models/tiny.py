@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
+from filelock import FileLock
+
 from .chat_template import (
     CHAT_TEMPLATE,
     END_OF_TEXT,
@@ -38,6 +40,7 @@ TAG_TOKENS = [TOOL_CALL_START, TOOL_CALL_END, TOOL_RESPONSE_START, TOOL_RESPONSE
 DEFAULT_VOCAB_SIZE = 4096
 MAX_CORPUS_CHARS = 1_500_000  # keeps tokenizer training around a second
 TINY_AGENT_FORMAT_VERSION = 1  # bump when the build changes, so cached agents are rebuilt
+STAMP_FILE = "agentcl_tiny_agent.json"  # written last: its fingerprint says which build the folder holds
 
 # Generic customer-service phrasing, so text outside the domain files still gets sensible merges.
 _GENERIC_TEXT = """\
@@ -246,31 +249,40 @@ def ensure_tiny_agent(
     """Build the tiny agent into `directory` unless an identical build is already there; return the path.
 
     The build is keyed by a fingerprint of its settings and corpus (a domain whose text changed gets
-    a fresh tokenizer). Writes go to a temporary sibling first, so concurrent callers never see a
-    half-written directory.
+    a fresh tokenizer). Writes go to a temporary sibling first, so a reader never sees a
+    half-written directory, and one lock per directory makes concurrent callers build it once.
     """
     directory = Path(directory) if directory is not None else default_tiny_agent_dir()
     texts = _cap(default_corpus() if corpus_texts is None else list(corpus_texts))
     fingerprint = tiny_agent_fingerprint(texts, vocab_size=vocab_size, seed=seed, **model_kwargs)
-    stamp = directory / "agentcl_tiny_agent.json"
-    if stamp.is_file() and json.loads(stamp.read_text()).get("fingerprint") == fingerprint:
+    if _built_with(directory, fingerprint):
         return directory
     directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
-    try:
-        save_tiny_agent(tmp, corpus_texts=texts, vocab_size=vocab_size, seed=seed, **model_kwargs)
-        (tmp / "agentcl_tiny_agent.json").write_text(json.dumps(
-            {"fingerprint": fingerprint, "vocab_size": vocab_size, "seed": seed, **model_kwargs}, indent=2))
-        if directory.exists():
-            shutil.rmtree(directory, ignore_errors=True)
+    # Every rank of a multi-process run lands here on a fresh machine: one builds, the others wait
+    # and then find its build (without the lock, a late rank would replace the folder under an
+    # early rank that is already loading from it).
+    with FileLock(str(directory.parent / f".{directory.name}.lock")):
+        if _built_with(directory, fingerprint):
+            return directory
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
         try:
+            save_tiny_agent(tmp, corpus_texts=texts, vocab_size=vocab_size, seed=seed, **model_kwargs)
+            (tmp / STAMP_FILE).write_text(json.dumps(
+                {"fingerprint": fingerprint, "vocab_size": vocab_size, "seed": seed, **model_kwargs}, indent=2))
+            if directory.exists():
+                shutil.rmtree(directory)
             tmp.replace(directory)
-        except OSError:  # another process won the race with an identical build
-            if not stamp.is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return directory
+
+
+def _built_with(directory: Path, fingerprint: str) -> bool:
+    stamp = directory / STAMP_FILE
+    try:
+        return json.loads(stamp.read_text()).get("fingerprint") == fingerprint
+    except (OSError, ValueError):
+        return False
 
 
 def load_tiny_agent(directory: str | Path | None = None, **build_kwargs):
