@@ -153,6 +153,7 @@ def run_mode(mode: str, args: argparse.Namespace, base_url: str, variant: str = 
     warmup = 1 if variant == "cold client" else args.concurrency
     dispatcher.run_batch([judge.request(None, conversation(-1 - i, f"warmup-{salt}")) for i in range(warmup)])
     warm_stats = dispatcher.stats.snapshot()
+    dispatcher.stats.restart_peak()  # the column shows the timed step's peak, not the warm-up's
     chats = [conversation(i, salt) for i in range(args.n)]
     timeline = Timeline()
     end_gap = args.rollout_seconds / args.n

@@ -21,4 +21,5 @@ def test_judge_overlap_bench_runs_every_mode_against_the_relay():
     for name, fields in rows.items():
         assert fields[-1] == "0", f"{name}: judge failures\n{proc.stdout}"  # every request answered
         assert int(fields[-2]) <= 3, f"{name}: more in flight than the cap\n{proc.stdout}"
+    assert rows["sequential"][-2] == "1", proc.stdout  # one call at a time (the warm-up wave is not counted)
     assert "[PASS] overlapped waits < 5% of the step" in proc.stdout or "[FAIL] overlapped" in proc.stdout

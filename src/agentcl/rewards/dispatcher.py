@@ -93,6 +93,11 @@ class JudgeStats:
         with self._lock:
             return {**self._values, "in_flight": self.in_flight, "peak_in_flight": self.peak_in_flight}
 
+    def restart_peak(self) -> None:
+        """Measure `peak_in_flight` from now on (e.g. after a warm-up)."""
+        with self._lock:
+            self.peak_in_flight = self.in_flight
+
     def __getattr__(self, name: str) -> float:
         if name in JudgeStats.FIELDS:
             with self._lock:
