@@ -14,7 +14,7 @@ import time
 import pytest
 
 from agentcl.rewards.dispatcher import DispatcherClosedError, JudgeDispatcher, JudgeRequest, is_retryable
-from agentcl.rewards.judge_cache import JudgeCache, cache_key
+from agentcl.rewards.judge_cache import JudgeCache, cache_key, default_cache_dir
 from agentcl.rewards.judge_parsing import JudgeParseError, parse_quality_score
 
 
@@ -250,3 +250,29 @@ def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
         store = JudgeCache(directory)
         assert len(store) == processes_per_round
         store.close()
+
+
+def test_a_store_that_cannot_be_opened_leaves_a_working_memory_cache(tmp_path, caplog):
+    (tmp_path / "judge_cache.sqlite3").mkdir()  # where the database file should be, a folder
+    with caplog.at_level("WARNING", logger="agentcl.rewards.judge_cache"):
+        cache = JudgeCache(tmp_path)
+    assert not cache.persistent and cache.path is None
+    assert "cached in memory only" in caplog.text and str(tmp_path) in caplog.text
+    cache.put("k", "m", "answer")
+    assert cache.get("k") == "answer" and len(cache) == 1
+    model = GatedModel()
+    with JudgeDispatcher(model, model="m", cache=cache) as dispatcher:  # the judge itself is unaffected
+        assert dispatcher.run_batch([quality_request(0), quality_request(0)]) == [0.8, 0.8]
+    assert model.calls == 1
+
+
+def test_the_default_store_is_per_machine_only_in_multi_node_runs(tmp_path, monkeypatch):
+    for name in ("WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    assert default_cache_dir(tmp_path) == tmp_path / "judge_cache"  # one process
+    monkeypatch.setenv("WORLD_SIZE", "8")
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "8")
+    assert default_cache_dir(tmp_path) == tmp_path / "judge_cache"  # one machine: its processes share one store
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "4")
+    monkeypatch.setenv("GROUP_RANK", "1")
+    assert default_cache_dir(tmp_path) == tmp_path / "judge_cache" / "node1"  # second of two machines

@@ -71,6 +71,7 @@ def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_s
     """Evaluate `config.model` (+ `config.model.adapter`) on `config.curriculum.domains`; returns the report path."""
     from ..config import ConfigError
     from ..report import ResultsStore, build_report, write_curriculum
+    from ..rewards.judge_cache import default_cache_dir
     from ..rewards.judge_runtime import JudgeRuntime
     from ..training.model_loading import load_policy
     from ..training.run_stages import local_relay
@@ -113,7 +114,7 @@ def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_s
             user = make_user_simulator(config.users)
         else:
             user = user_simulator_factory()
-        judge = JudgeRuntime(config.judge, user_config=config.users, default_cache_dir=run_dir / "judge_cache")
+        judge = JudgeRuntime(config.judge, user_config=config.users, default_cache_dir=default_cache_dir(run_dir))
         model, tokenizer = load_policy(config.model)
         policy = {"model": config.model.name, "adapter": config.model.adapter}
         if state.is_main_process:

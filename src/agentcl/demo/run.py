@@ -185,6 +185,7 @@ def _evaluate_baseline(config: RunConfig, base: Path, state) -> None:
     from ..curriculum.evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config
     from ..curriculum.stages import plan_stages, stages_from_config
     from ..report import ResultsStore, build_report
+    from ..rewards.judge_cache import default_cache_dir
     from ..rewards.judge_runtime import JudgeRuntime
     from ..training.model_loading import load_policy
     from ..training.run_stages import local_relay
@@ -199,7 +200,7 @@ def _evaluate_baseline(config: RunConfig, base: Path, state) -> None:
         print(f"[{BASELINE_PHASE}] evaluating the tiny agent before its warm start", flush=True)
     with local_relay(config):
         model, tokenizer = load_policy(model_config)
-        with JudgeRuntime(config.judge, user_config=config.users, default_cache_dir=run_dir / "judge_cache") as judge, \
+        with JudgeRuntime(config.judge, user_config=config.users, default_cache_dir=default_cache_dir(run_dir)) as judge, \
                 PolicyEvaluator(tokenizer, make_user_simulator(config.users), settings=eval_settings_from_config(config),
                                 judge_runtime=judge, state=state) as evaluator:
             evaluator.evaluate(model, targets, phase=BASELINE_PHASE,

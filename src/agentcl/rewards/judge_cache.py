@@ -5,7 +5,9 @@ always finds the same answer and a resumed run pays nothing twice. Only answers 
 stored (the dispatcher decides); failures and fallbacks never are.
 
 The store is one SQLite file (`judge_cache.sqlite3` in the cache directory) in WAL mode, so
-several training processes can share it; writers wait up to `busy_timeout` for each other.
+several training processes on one machine can share it; writers wait up to `busy_timeout` for each
+other. A store that cannot be opened (read-only folder, a network file system) leaves the cache in
+memory, with a warning: a cache problem never stops training.
 Rows carry the model name and the time written, which lets `prune(older_than_s=...)` keep the file
 from growing without bound.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -26,6 +29,20 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "judge_cache.sqlite3"
 SCHEMA_VERSION = 1
+
+
+def default_cache_dir(run_dir: str | Path) -> Path:
+    """<run_dir>/judge_cache; in a run over several machines, one sub-folder per machine.
+
+    SQLite's locks and WAL index hold only between processes of one host, and a multi-node run's
+    output folder is usually on a shared file system, so each node keeps its own store there.
+    torchrun (behind `accelerate launch`) sets the variables read here.
+    """
+    directory = Path(run_dir) / "judge_cache"
+    world, local = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_WORLD_SIZE", "0") or 0)
+    if local and world > local:
+        directory = directory / f"node{os.environ.get('GROUP_RANK', '0')}"
+    return directory
 
 
 def _is_lock_contention(exc: sqlite3.OperationalError) -> bool:
@@ -53,9 +70,16 @@ class JudgeCache:
         self._db: sqlite3.Connection | None = None
         self.path: Path | None = None
         if directory is not None:
-            self.path = Path(directory).expanduser() / DB_NAME
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = self._open(self.path, busy_timeout_s)
+            path = Path(directory).expanduser() / DB_NAME
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = self._open(path, busy_timeout_s)
+                self.path = path
+            except (OSError, sqlite3.Error) as exc:
+                # e.g. a read-only folder, or a network file system shared by several nodes, where
+                # SQLite's locks and WAL do not work: the run goes on with the memory layer.
+                log.warning("judge cache %s cannot be used (%s); judge answers are cached in memory only for "
+                            "this run. Give --judge-cache-dir a writable folder on a local disk.", path, exc)
 
     @staticmethod
     def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:

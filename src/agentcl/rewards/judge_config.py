@@ -147,7 +147,8 @@ def add_judge_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--judge-temperature", type=float, default=d.temperature, help="judge sampling temperature")
     g.add_argument("--judge-max-tokens", type=int, default=d.max_tokens, help="token limit of a judge answer")
     g.add_argument("--judge-cache-dir", default=d.cache_dir,
-                   help="directory of the judge answer cache, kept across runs (default: <output_dir>/judge_cache)")
+                   help="directory of the judge answer cache, kept across runs (default: <output_dir>/judge_cache, "
+                        "one sub-folder per machine in multi-node runs)")
     g.add_argument("--judge-fallback-score", type=float, default=d.fallback_score,
                    help="score used when the judge fails for good (assertions: met iff >= 0.5)")
     g.add_argument("--nl-judge", choices=JUDGE_CHOICES, default=d.nl_judge,

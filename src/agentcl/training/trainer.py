@@ -108,10 +108,11 @@ class TrainingSession:
     @property
     def judge_runtime(self):
         if self._judge_runtime is None:
+            from ..rewards.judge_cache import default_cache_dir
             from ..rewards.judge_runtime import JudgeRuntime
 
             self._judge_runtime = JudgeRuntime(self.config.judge, user_config=self.config.users,
-                                               default_cache_dir=Path(self.config.output.output_dir) / "judge_cache")
+                                               default_cache_dir=default_cache_dir(self.config.output.output_dir))
         return self._judge_runtime
 
     @property
