@@ -276,3 +276,27 @@ def test_the_default_store_is_per_machine_only_in_multi_node_runs(tmp_path, monk
     monkeypatch.setenv("LOCAL_WORLD_SIZE", "4")
     monkeypatch.setenv("GROUP_RANK", "1")
     assert default_cache_dir(tmp_path) == tmp_path / "judge_cache" / "node1"  # second of two machines
+
+
+class AnswerArrivesAfterSubmitLooked(JudgeCache):
+    """The first lookup misses (made at submit); the answer is there by the time the request runs,
+    as when an identical request finishes in between."""
+
+    def __init__(self):
+        super().__init__(None)
+        self.lookups = 0
+
+    def get(self, key):
+        self.lookups += 1
+        return None if self.lookups == 1 else super().get(key)
+
+
+def test_an_answer_cached_after_submit_is_used_when_the_request_runs():
+    cache = AnswerArrivesAfterSubmitLooked()
+    request = quality_request(0)
+    cache.put(cache_key("m", request.messages, request.params), "m", '{"score": 0.3}')
+    model = GatedModel()
+    with JudgeDispatcher(model, model="m", cache=cache) as dispatcher:
+        assert dispatcher.submit(request).result(10) == 0.3
+        assert dispatcher.stats.cache_hits == 1
+    assert model.calls == 0 and cache.lookups == 2
