@@ -205,21 +205,27 @@ class JudgeDispatcher:
             log.exception("%s judge fallback raised", self.name)
             return None
 
+    def _from_cache(self, request: JudgeRequest[T], key: str | None) -> tuple[T] | None:
+        """(parsed cached answer,) on a hit, counted; None on a miss."""
+        cached = self.cache.get(key) if key else None
+        if cached is None:
+            return None
+        try:
+            value = request.parse(cached)
+        except JudgeParseError:
+            self.cache.discard(key)  # stored by older parsing rules: ask again
+            return None
+        self.stats.add("cache_hits")
+        return (value,)
+
     async def _resolve(self, request: JudgeRequest[T], key: str | None) -> T:
         shared = self._inflight.get(key) if key else None
         if shared is not None:
             self.stats.add("cache_hits")
             return request.parse(await asyncio.shield(shared))
-        # an identical request may have finished between this one's submit and now
-        cached = self.cache.get(key) if key else None
-        if cached is not None:
-            try:
-                value = request.parse(cached)
-            except JudgeParseError:
-                pass  # ask again below; the new answer replaces it
-            else:
-                self.stats.add("cache_hits")
-                return value
+        hit = self._from_cache(request, key)  # an identical request may have finished since submit
+        if hit is not None:
+            return hit[0]
         owner: asyncio.Future[str] | None = None
         if key:
             owner = self._loop.create_future()
@@ -302,18 +308,11 @@ class JudgeDispatcher:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self.stats.add("requests")
         key = cache_key(self.model, request.messages, request.params) if request.use_cache else None
-        if key:
-            cached = self.cache.get(key)
-            if cached is not None:
-                try:
-                    value = request.parse(cached)
-                except JudgeParseError:
-                    self.cache.discard(key)  # stored by older parsing rules: ask again
-                else:
-                    self.stats.add("cache_hits")
-                    self.stats.add("completed")
-                    future.set_result(value)
-                    return future
+        hit = self._from_cache(request, key)
+        if hit is not None:
+            self.stats.add("completed")
+            future.set_result(hit[0])
+            return future
         with self._submit_lock:
             if self._closed:
                 raise DispatcherClosedError(f"{self.name} dispatcher is closed")
