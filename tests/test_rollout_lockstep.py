@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -35,12 +36,17 @@ def test_uneven_conversations_on_two_processes_finish_in_step(tmp_path):
            "HF_HUB_OFFLINE": "1", "LOCKSTEP_PG_TIMEOUT": str(TIMEOUT_S + 60)}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
            "--master_port", str(free_port()), str(REPO_ROOT / "tests" / "rollout_lockstep_worker.py"), str(tmp_path)]
+    # its own process group, so a hang can be ended with the workers (killing torchrun alone orphans them)
+    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"the two processes did not finish in {TIMEOUT_S}s (a rollout hang): "
-                    f"{(exc.stderr or b'')[-2000:]!r}")
-    assert proc.returncode == 0, failure_report(proc, tmp_path / "torchrun.log")
+        stdout, stderr = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, stderr = proc.communicate()
+        pytest.fail(f"the two processes did not finish in {TIMEOUT_S}s (a rollout hang): {stderr[-2000:]}")
+    done = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+    assert done.returncode == 0, failure_report(done, tmp_path / "torchrun.log")
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
 
     # every conversation ran to the agent's stop, with its own length
