@@ -12,8 +12,8 @@
 # Everything after the mode goes to run.py unchanged (e.g. --model, --domains, --config FILE.yaml).
 # Extra `accelerate launch` options (e.g. --machine_rank 1 on a second node): AGENTCL_LAUNCH_ARGS.
 # AGENTCL_PYTHON=/path/to/python: use that interpreter as it is, without creating .venv (a machine
-# with its own packages and no registry, e.g. bench/gpu_check.sh). ACCELERATE_USE_CPU=true lets
-# multi/single start without a GPU (with AGENTCL_LAUNCH_ARGS="--cpu --mixed_precision no").
+# with its own packages and no registry, e.g. bench/gpu_check.sh). AGENTCL_LAUNCH_ARGS holding
+# --cpu (e.g. "--cpu --mixed_precision no") lets multi/single start without a GPU.
 # API keys are read only from the environment (OPENAI_API_KEY, ...) or run.py flags; this script
 # never reads, stores or prints one.
 set -euo pipefail
@@ -61,7 +61,9 @@ if [ "$mode" = "demo" ]; then
 fi
 
 num_gpus=$("$PY" -c "import torch; print(torch.cuda.device_count() if torch.cuda.is_available() else 0)")
-if { [ "$mode" = "multi" ] || [ "$mode" = "single" ]; } && [ "${ACCELERATE_USE_CPU:-}" != "true" ]; then
+on_cpu=""
+case " ${AGENTCL_LAUNCH_ARGS:-} " in *" --cpu "*) on_cpu=1 ;; esac
+if { [ "$mode" = "multi" ] || [ "$mode" = "single" ]; } && [ -z "$on_cpu" ]; then
   [ "$num_gpus" -gt 0 ] || die "mode '$mode' needs a GPU but none is visible (CUDA_VISIBLE_DEVICES='${CUDA_VISIBLE_DEVICES-}'); use 'demo' for the CPU run"
 fi
 

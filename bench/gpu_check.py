@@ -123,8 +123,7 @@ def part_c(dry: bool, log: Log, tmp: Path, out_dir: Path) -> dict:
              "--lora-alpha", "8", "--no-gradient-checkpointing", "--output-dir", str(run_dir)]
     env = dict(os.environ, AGENTCL_PYTHON=sys.executable)
     if dry:  # the same launcher on CPU: accelerate's CPU switch, no bf16
-        env.update(ACCELERATE_USE_CPU="true", CUDA_VISIBLE_DEVICES="",
-                   AGENTCL_LAUNCH_ARGS="--cpu --mixed_precision no")
+        env.update(ACCELERATE_USE_CPU="true", CUDA_VISIBLE_DEVICES="", AGENTCL_LAUNCH_ARGS="--cpu --mixed_precision no")
     code, _, wall = log.run("c: mini curriculum", ["bash", str(ROOT / "run_with_accelerate.sh"), "single", *flags],
                             TIMEOUT_S["c"], env=env)
     result = {"wall_s": round(wall, 1), "exit": code, "flags": flags,
