@@ -11,6 +11,9 @@
 #
 # Everything after the mode goes to run.py unchanged (e.g. --model, --domains, --config FILE.yaml).
 # Extra `accelerate launch` options (e.g. --machine_rank 1 on a second node): AGENTCL_LAUNCH_ARGS.
+# AGENTCL_PYTHON=/path/to/python: use that interpreter as it is, without creating .venv (a machine
+# with its own packages and no registry, e.g. bench/gpu_check.sh). AGENTCL_LAUNCH_ARGS holding
+# --cpu (e.g. "--cpu --mixed_precision no") lets multi/single start without a GPU.
 # API keys are read only from the environment (OPENAI_API_KEY, ...) or run.py flags; this script
 # never reads, stores or prints one.
 set -euo pipefail
@@ -27,7 +30,7 @@ if [ $# -gt 0 ]; then
       [ $# -gt 0 ] || die "custom needs an accelerate config file: bash run_with_accelerate.sh custom CONFIG [flags...]"
       mode="custom"; custom_config="$1"; shift ;;
     -h|--help)
-      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) ;;  # no mode given: multi, and every argument is a run.py flag
     *) die "unknown mode '$1' (use multi, single, custom CONFIG or demo)" ;;
   esac
@@ -43,8 +46,12 @@ if [ -n "$config" ] && [ ! -f "$config" ]; then
   die "accelerate config file not found: $config"
 fi
 
-bash scripts/setup_venv.sh
-PY=.venv/bin/python
+if [ -n "${AGENTCL_PYTHON:-}" ]; then
+  PY="$AGENTCL_PYTHON"
+else
+  bash scripts/setup_venv.sh
+  PY=.venv/bin/python
+fi
 export LITELLM_LOCAL_MODEL_COST_MAP=True TOKENIZERS_PARALLELISM=false
 
 if [ "$mode" = "demo" ]; then
@@ -54,7 +61,9 @@ if [ "$mode" = "demo" ]; then
 fi
 
 num_gpus=$("$PY" -c "import torch; print(torch.cuda.device_count() if torch.cuda.is_available() else 0)")
-if [ "$mode" = "multi" ] || [ "$mode" = "single" ]; then
+on_cpu=""
+case " ${AGENTCL_LAUNCH_ARGS:-} " in *" --cpu "*) on_cpu=1 ;; esac
+if { [ "$mode" = "multi" ] || [ "$mode" = "single" ]; } && [ -z "$on_cpu" ]; then
   [ "$num_gpus" -gt 0 ] || die "mode '$mode' needs a GPU but none is visible (CUDA_VISIBLE_DEVICES='${CUDA_VISIBLE_DEVICES-}'); use 'demo' for the CPU run"
 fi
 

@@ -4,12 +4,14 @@
     python bench/rollout_throughput.py                         # 16 and 64 conversations, relay user
     python bench/rollout_throughput.py --conversations 16 --user scripted
     python bench/rollout_throughput.py --latency-ms 300        # slower simulated user API
+    python bench/rollout_throughput.py --shape qwen3-4b --user scripted --sequential-sample 4   # GPU
 
 Both modes use the same engine, model, tasks and limits. "sequential" runs one conversation to its
 end before starting the next (batch of 1 per generate, one user call at a time: the seed design's
 way); "batched" runs them all in lockstep (one generate per agent round, one concurrent
 respond_batch per user round, overlapped). The agent is the offline tiny Qwen3-format model
-(random weights, sampling), so what is measured is the engine's batching, not answer quality.
+(random weights, sampling), so what is measured is the engine's batching, not answer quality;
+`--shape qwen3-4b` swaps in a randomly initialised model of Qwen3-4B's shape (bf16, on the GPU).
 
 User simulators (--user):
 - relay: the scripted user served over HTTP by `python -m agentcl.relay` (started here, with
@@ -36,6 +38,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -55,6 +58,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--sequential-sample", type=int, default=None,
                    help="time only this many conversations one at a time and extrapolate the rate (large N)")
     p.add_argument("--model-dir", default=None, help="tiny agent directory (default: the user cache)")
+    p.add_argument("--shape", choices=["tiny", "qwen3-4b"], default="tiny",
+                   help="the agent model: the tiny agent, or random weights of Qwen3-4B's shape (bf16, GPU)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda for qwen3-4b when there is one)")
     p.add_argument("--repeats", type=int, default=1,
                    help="run each mode this many times, alternating, and keep each mode's fastest run "
                         "(for shared, noisy machines)")
@@ -184,6 +190,12 @@ def main(argv=None) -> int:
     counts = [int(x) for x in args.conversations.split(",") if x.strip()]
     model_dir = Path(args.model_dir) if args.model_dir else None
     model, tokenizer = load_tiny_agent(ensure_tiny_agent(model_dir))
+    if args.shape == "qwen3-4b":
+        from model_shapes import random_model
+
+        model = random_model("qwen3-4b", tokenizer, device=args.device).eval()
+    elif args.device:
+        model = model.to(args.device)
     domain = load_domain(args.domain)
     relay = None
     relay_url = None
@@ -201,7 +213,8 @@ def main(argv=None) -> int:
             limits=RolloutLimits(max_steps=args.max_steps, max_total_tokens=args.max_total_tokens),
         )
         engine.run([RolloutItem(domain.tasks[0], domain)])  # warm-up: model, tokenizer, HTTP client
-        print(f"tiny agent: {sum(p.numel() for p in model.parameters()):,} parameters, vocab {len(tokenizer)}; "
+        print(f"{args.shape} agent on {model.device}: {sum(p.numel() for p in model.parameters()):,} parameters, "
+              f"tokenizer vocab {len(tokenizer)}; "
               f"torch threads {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f}; "
               f"agent: {args.agent}; user: {args.user}; prefix cache: {'off' if args.no_prefix_cache else 'on'}"
               + (f" (relay {relay_url}, +{args.latency_ms:.0f} ms per answer)" if relay_url else ""))

@@ -34,11 +34,10 @@ os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# Qwen/Qwen3-4B-Instruct-2507's published dimensions (config.json), so the memory and FLOPs match.
-QWEN3_4B = dict(vocab_size=151936, hidden_size=2560, intermediate_size=9728, num_hidden_layers=36,
-                num_attention_heads=32, num_key_value_heads=8, head_dim=128, max_position_embeddings=262144,
-                rope_theta=5_000_000.0, rms_norm_eps=1e-6, tie_word_embeddings=True)
+from model_shapes import random_model  # noqa: E402
+
 SHAPE_DEFAULTS = {
     # group 8 x 4k-token conversations: the design target (QLoRA within 24 GB)
     "qwen3-4b": dict(group_size=8, prompt_tokens=1024, completion_tokens=3072, micro_batch=1, steps=3),
@@ -72,27 +71,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build_and_save_model(shape: str, out_dir: Path) -> None:
     """A randomly initialised model of the shape, saved with a (tiny, offline) tokenizer."""
     import torch
-    from transformers import Qwen3Config, Qwen3ForCausalLM
 
-    from agentcl.models import build_tiny_model, build_tiny_tokenizer
+    from transformers import AutoTokenizer
 
-    tokenizer = build_tiny_tokenizer()
-    if shape == "tiny":
-        model = build_tiny_model(tokenizer)
-    else:
-        config = Qwen3Config(**QWEN3_4B, eos_token_id=[tokenizer.eos_token_id], pad_token_id=tokenizer.pad_token_id,
-                             bos_token_id=None)
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-        torch.manual_seed(0)
-        previous = torch.get_default_dtype()
-        torch.set_default_dtype(torch.bfloat16)
-        try:
-            with torch.device(device):  # initialise on the GPU: seconds instead of minutes on CPU
-                model = Qwen3ForCausalLM(config)
-        finally:
-            torch.set_default_dtype(previous)
-        model.generation_config.eos_token_id = [tokenizer.eos_token_id]
-        model.generation_config.pad_token_id = tokenizer.pad_token_id
+    from agentcl.models import ensure_tiny_agent
+
+    tokenizer = AutoTokenizer.from_pretrained(ensure_tiny_agent())  # the cached offline tokenizer
+    model = random_model(shape, tokenizer)
     model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
     del model

@@ -8,6 +8,10 @@ even for 150k-token vocabularies.
 
 `VLLMTrainerBackend` is the seam for TRL's vLLM modes (server / colocate): it hands token ids to
 `trainer.vllm_generation`. It is only built when vllm is importable and the trainer uses vLLM.
+
+A backend whose `generate` is a collective across processes sets `collective = True`: every
+process must then call it once per engine round, with any number of requests (none included),
+and the engine keeps its rounds in step across processes (see engine.py).
 """
 
 from __future__ import annotations
@@ -57,6 +61,9 @@ class GenerationOutput:
 
 
 class GenerationBackend(Protocol):
+    """One batched agent turn. Optional attribute `collective` (default False): generate is a
+    collective across processes, called by every process the same number of times."""
+
     def generate(self, requests: Sequence[GenerationRequest], params: GenerationParams) -> list[GenerationOutput]:
         ...
 
@@ -332,31 +339,53 @@ def vllm_available() -> bool:
 class VLLMTrainerBackend:
     """Agent turns through TRL's vLLM engine (`trainer.vllm_generation`, server or colocate mode).
 
-    Not exercised by the test suite (vllm is not installed there). TRL's generate takes its
-    sampling settings from the trainer (temperature, top_p, top_k) and its length limit from
-    `max_completion_length`, which is set per call to the turn's budget. In server mode every
-    process must call generate the same number of times (it gathers prompts across processes);
-    the engine's agent rounds differ per process, so run vLLM server mode with one process per
-    generation group, or sync rounds across processes before relying on it.
+    Not exercised with a real vLLM by the test suite (vllm is not installed there). TRL's generate
+    takes its sampling settings from the trainer (temperature, top_p, top_k) and its length limit
+    from `max_completion_length`, which is set per call to the turn's budget.
+
+    Server mode with several processes (and colocate mode with tensor parallelism) is a collective:
+    TRL gathers every process's prompts, generates them in one call and hands each process back
+    the slice `[rank * n, (rank + 1) * n)`, with `n` its own prompt count and one length limit for
+    all. So this backend is `collective` there: the engine calls it once per round on every
+    process, and each call first agrees with the other processes on the round's request count and
+    token budget (the largest of each), pads its own requests to that count with one-token filler
+    prompts, and drops the fillers' outputs.
     """
 
     trainer: Any
     stop_token_ids: list[int] = field(default_factory=list)
 
-    def generate(self, requests: Sequence[GenerationRequest], params: GenerationParams) -> list[GenerationOutput]:
+    @property
+    def collective(self) -> bool:
+        from .process_sync import world_size
+
         vgen = self.trainer.vllm_generation
+        mode = getattr(vgen, "mode", "server")
+        shared = mode == "server" or (mode == "colocate" and getattr(vgen, "tensor_parallel_size", 1) > 1)
+        return shared and world_size() > 1
+
+    def generate(self, requests: Sequence[GenerationRequest], params: GenerationParams) -> list[GenerationOutput]:
+        from .process_sync import gather_objects
+
+        vgen = self.trainer.vllm_generation
+        prompts = [list(r.input_ids) for r in requests]
         budget = max((r.max_new_tokens for r in requests), default=1)
+        if self.collective:
+            shapes = gather_objects((len(prompts), budget))
+            budget = max(b for _, b in shapes)
+            filler = [self.stop_token_ids[0] if self.stop_token_ids else 0]
+            prompts += [filler] * (max(n for n, _ in shapes) - len(prompts))
+        elif not requests:
+            return []
         saved = vgen.max_completion_length
         vgen.max_completion_length = budget
         try:
-            _, completion_ids, logprobs, _ = vgen.generate(
-                prompts=[list(r.input_ids) for r in requests], images=None, num_generations=1
-            )
+            _, completion_ids, logprobs, _ = vgen.generate(prompts=prompts, images=None, num_generations=1)
         finally:
             vgen.max_completion_length = saved
         stops = set(self.stop_token_ids)
         results = []
-        for r, ids, lps in zip(requests, completion_ids, logprobs):
+        for r, ids, lps in zip(requests, completion_ids, logprobs):  # the fillers' outputs are dropped here
             ids = list(ids)[: r.max_new_tokens]
             flat = [float("nan") if lp[0] is None else float(lp[0]) for lp in lps][: len(ids)]
             results.append(GenerationOutput(ids, flat, stopped=bool(ids) and ids[-1] in stops))

@@ -12,6 +12,13 @@ A conversation ends on a stop token from the user (###STOP###, ###TRANSFER###, #
 or the agent (###STOP###), or on a limit (steps, tool errors, tokens); `on_conversation_end` is
 called the moment it ends (the trainer computes the task reward and submits judge requests there).
 
+Several processes, one shared generator: when the backend's `generate` is a collective (its
+`collective` attribute is true: TRL's vLLM server mode gathers all processes' prompts in each
+call), every process must call it the same number of times. The engine then runs in step with
+the other processes: each round they agree whether any conversation is still running anywhere
+(`process_sync.any_process`), and a process whose own conversations are done keeps joining each
+round with an empty generate call until every process is done.
+
 Steps count every message added after the task's history: agent messages, tool results, user
 messages and the user's own tool calls and results. Tool errors count agent tool calls that failed:
 refused or crashed calls, unknown tools, and calls the parser could not read.
@@ -33,6 +40,7 @@ from ..secrets import redact
 from ..users.base import UserConversation, UserSimulator, UserTurn, is_stop
 from ..async_runner import AsyncRunner, api_loop
 from .backends import GenerationBackend, GenerationOutput, GenerationParams, GenerationRequest, HFGenerationBackend
+from . import process_sync
 from .chat_format import SystemPromptFn, default_system_prompt, visible_to_agent
 from .masks import SegmentRenderer, TokenRecord
 from .tool_parser import ParsedToolCall, ToolCallParser, get_tool_call_parser
@@ -246,20 +254,23 @@ class RolloutEngine:
         stats = RolloutStats(conversations=len(items))
         started = time.perf_counter()
         conversations = [self._start(item) for item in items]
+        # a collective generate: every process calls it once per round until all processes are done
+        in_step = bool(getattr(backend, "collective", False)) and process_sync.world_size() > 1
         bar = self._progress_bar(len(conversations))
         try:
             while True:
                 user_wait = [c for c in conversations if c.phase is Phase.USER]
                 agent_wait = [c for c in conversations if c.phase is Phase.AGENT]
-                if not user_wait and not agent_wait:
+                running = bool(user_wait or agent_wait)
+                if not (process_sync.any_process(running) if in_step else running):
                     break
                 stats.rounds += 1
                 user_future = self.runner.submit(self._user_round(user_wait)) if user_wait else None
                 if user_future is not None and not self.overlap_user_turns:
                     self._apply_user_round(user_wait, self._wait(user_future, stats))
                     user_future = None
-                if agent_wait:
-                    self._agent_round(agent_wait, backend, stats)
+                if agent_wait or in_step:
+                    self._agent_round(agent_wait, backend, stats, always_generate=in_step)
                 if user_future is not None:
                     self._apply_user_round(user_wait, self._wait(user_future, stats))
                 if bar is not None:
@@ -322,13 +333,18 @@ class RolloutEngine:
         return self.renderer.prompt_ids(messages, conv.tools, add_generation_prompt)
 
     # -- agent turns --------------------------------------------------------------------------
-    def _agent_round(self, conversations: list[Conversation], backend: GenerationBackend, stats: RolloutStats) -> None:
+    def _agent_round(self, conversations: list[Conversation], backend: GenerationBackend, stats: RolloutStats,
+                     always_generate: bool = False) -> None:
+        """One batched generate for the conversations waiting on the agent.
+
+        `always_generate`: call the backend even with no request (a collective backend needs
+        every process in every round)."""
         requests = []
         for conv in conversations:
             request = self._agent_request(conv)
             if request is not None:
                 requests.append(request)
-        if not requests:
+        if not requests and not always_generate:
             return
         t0 = time.perf_counter()
         outputs = backend.generate(requests, self.generation)
