@@ -55,17 +55,18 @@ def fresh_environment(domain: "DomainData", task: Task) -> tuple[Environment, in
     return env, len(history)
 
 
-def replay_gold(domain: "DomainData", task: Task) -> tuple[Environment, list[Message]]:
+def replay_gold(domain: "DomainData", task: Task, *, as_conversation: bool = False) -> tuple[Environment, list[Message]]:
     """Run the gold actions; returns the environment and the tool results (errors included).
 
-    As τ²-bench's evaluator does, the two sides are not synced after each gold action (in
-    telecom this can leave the gold DB different from a conversation that did the same)."""
+    As τ²-bench's evaluator does for the gold DB, the two sides are not synced after each gold
+    action (in telecom this can leave a state, or errors, that a conversation doing the same
+    calls would not have); `as_conversation` syncs after each call, as a conversation does."""
     env, _ = fresh_environment(domain, task)
     results = []
     for action in task.gold_actions:
         call = ToolCall(id=action.action_id or action.name, name=action.name, arguments=action.arguments,
                         requestor=action.requestor)
-        results.append(env.make_tool_call(call))
+        results.append(env.get_response(call) if as_conversation else env.make_tool_call(call))
     return env, results
 
 
