@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ..data_model import (
-    Action,
     Check,
     EvaluationCriteria,
     Message,
@@ -127,22 +126,11 @@ def check_env_assertions(criteria: EvaluationCriteria, final_env: Environment) -
     return checks
 
 
-def action_matches(action: Action, call: ToolCall) -> bool:
-    """τ²-bench's comparison: same name, and equal values on the `compare_args` keys (unset: the
-    CALL's argument keys, so extra call arguments fail and extra gold arguments are ignored).
-    Who made the call does not matter."""
-    if action.name != call.name:
-        return False
-    keys = call.arguments.keys() if action.compare_args is None else action.compare_args
-    return ({k: v for k, v in call.arguments.items() if k in keys}
-            == {k: v for k, v in action.arguments.items() if k in keys})
-
-
 def check_actions(criteria: EvaluationCriteria, messages: list[Message]) -> list[Check]:
     calls = conversation_tool_calls(messages)
     checks = []
     for action in criteria.actions or []:
-        met = any(action_matches(action, c) for c in calls)
+        met = any(action.matches(c.name, c.arguments) for c in calls)  # any requestor, as τ²-bench
         checks.append(Check(name=action.action_id or action.name, met=met,
                             detail=f"{action.name}({action.arguments})"))
     return checks
@@ -215,16 +203,16 @@ def start_evaluation(
         if RewardType.ENV_ASSERTION in basis:
             info.reward_breakdown[RewardType.ENV_ASSERTION] = 1.0
         info.info["note"] = "no expected actions or env assertions: DB scored 1 without comparing"
-        basis_env = ()
+        compared = ()
     else:
-        basis_env = tuple(c for c in (RewardType.DB, RewardType.ENV_ASSERTION) if c in basis)
-    needs_env = bool(basis_env)
+        compared = tuple(c for c in (RewardType.DB, RewardType.ENV_ASSERTION) if c in basis)
+    needs_env = bool(compared)
     env = final_environment if final_environment is not None else (
         replay_conversation(domain, task, messages) if needs_env else None)
-    if RewardType.DB in basis_env:
+    if RewardType.DB in compared:
         info.db_match = check_db(domain, task, env)
         info.reward_breakdown[RewardType.DB] = 1.0 if info.db_match else 0.0
-    if RewardType.ENV_ASSERTION in basis_env:
+    if RewardType.ENV_ASSERTION in compared:
         info.env_assertion_checks = check_env_assertions(criteria, env)
         info.reward_breakdown[RewardType.ENV_ASSERTION] = _product(info.env_assertion_checks)
     if RewardType.ACTION in basis:
