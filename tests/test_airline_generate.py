@@ -179,3 +179,15 @@ def test_policy_states_the_rules_the_tasks_use(seed0):
                  "basic economy flights can never be changed", "transfer_to_human_agents",
                  "number of passengers can never"):
         assert fact in policy, fact
+
+
+def test_users_carry_their_user_id_and_a_wrong_one_is_refused(generated):
+    """τ²-bench's airline data model requires users.*.user_id: our generated data writes it."""
+    assert all(user.get("user_id") == key for key, user in generated.db.data["users"].items())
+    data = json.loads(json.dumps(generated.db.data))
+    key = next(iter(data["users"]))
+    data["users"][key]["user_id"] = "someone_else"
+    with pytest.raises(Exception, match=f"users.{key}.user_id"):
+        validate_airline_db(data)
+    del data["users"][key]["user_id"]  # τ²-format data without it (the shared copy) still loads
+    validate_airline_db(data)

@@ -150,14 +150,14 @@ def test_user_and_reservation_lookups(tools):
 
 def test_list_all_airports(tools):
     airports = call(tools, "list_all_airports")
-    assert [a["iata"] for a in airports] == ["DEN", "JFK", "LAX", "SFO"]
+    assert [a["iata"] for a in airports] == ["SFO", "JFK", "LAX", "DEN"]  # τ²-bench's order
     assert {"iata": "SFO", "city": "San Francisco"} in airports
 
 
 def test_search_direct_only_bookable_dates(tools):
     found = call(tools, "search_direct_flight", origin="JFK", destination="LAX", date="2024-05-20")
     assert [f["flight_number"] for f in found] == ["HAT100"]
-    assert found[0]["prices"]["economy"] == 150 and found[0]["date"] == "2024-05-20"
+    assert found[0]["prices"]["economy"] == 150 and found[0]["date"] is None  # τ²-bench: null in direct results
     for day in ("2024-05-14", "2024-05-15", "2024-05-22", "2024-06-01"):  # landed, delayed, cancelled, none
         assert call(tools, "search_direct_flight", origin="JFK", destination="LAX", date=day) == []
 
@@ -195,7 +195,7 @@ def test_book_with_certificate_gift_card_and_card(tools):
                 {"payment_id": "credit_card_1", "amount": BOOKING_TOTAL - 230}]
     twin = AirlineTools(tools.db.copy())
     res = call(tools, "book_reservation", **BOOKING, payment_methods=payments)
-    assert res["created_at"] == CURRENT_TIME and "status" not in res
+    assert res["created_at"] == CURRENT_TIME and res["status"] is None and res["reservation_id"] == "HATHAT"
     assert [f["price"] for f in res["flights"]] == [150, 100]
     assert [f["origin"] for f in res["flights"]] == ["JFK", "LAX"]
     assert res["payment_history"] == payments
@@ -204,18 +204,17 @@ def test_book_with_certificate_gift_card_and_card(tools):
     assert alice["payment_methods"]["gift_card_1"]["amount"] == 20
     assert alice["reservations"][-1] == res["reservation_id"]
     assert tools.data["flights"]["HAT100"]["dates"]["2024-05-20"]["available_seats"]["economy"] == 1
-    assert tools.data["reservations"][res["reservation_id"]] is res
+    assert {**tools.data["reservations"][res["reservation_id"]], "status": None} == res
     # Deterministic: the same booking on the same DB gets the same id and leaves the same DB.
     again = call(twin, "book_reservation", **BOOKING, payment_methods=payments)
     assert again["reservation_id"] == res["reservation_id"] and twin.db.hash() == tools.db.hash()
-    assert len(res["reservation_id"]) == 6 and res["reservation_id"].isalnum()
 
 
 def test_second_booking_gets_a_new_id(tools):
-    card = [{"payment_id": "credit_card_1", "amount": BOOKING_TOTAL}]
-    first = call(tools, "book_reservation", **BOOKING, payment_methods=card)["reservation_id"]
-    second = call(tools, "book_reservation", **BOOKING, payment_methods=card)["reservation_id"]
-    assert first != second and {first, second} <= set(tools.data["reservations"])
+    basic = {**BOOKING, "cabin": "basic_economy", "payment_methods": [{"payment_id": "credit_card_1", "amount": 80 + 50 + 30 + 50}]}
+    ids = [call(tools, "book_reservation", **basic)["reservation_id"] for _ in range(3)]
+    assert ids == ["HATHAT", "HATHAU", "HATHAV"] and set(ids) <= set(tools.data["reservations"])  # as τ²-bench
+    refused(tools, "book_reservation", "Too many reservations", **basic)
 
 
 @pytest.mark.parametrize("change, match", [
@@ -224,13 +223,9 @@ def test_second_booking_gets_a_new_id(tools):
     ({"payment_methods": [{"payment_id": "credit_card_2", "amount": BOOKING_TOTAL}]}, "Payment method credit_card_2 not found"),
     ({"payment_methods": [{"payment_id": "gift_card_1", "amount": 101},
                           {"payment_id": "credit_card_1", "amount": BOOKING_TOTAL - 101}]}, "Not enough balance in payment method gift_card_1"),
-    ({"payment_methods": [{"payment_id": "gift_card_1", "amount": 60}, {"payment_id": "gift_card_1", "amount": 60},
-                          {"payment_id": "credit_card_1", "amount": BOOKING_TOTAL - 120}]}, "Not enough balance in payment method gift_card_1"),
     ({"payment_methods": [{"payment_id": "certificate_1", "amount": 200},
                           {"payment_id": "credit_card_1", "amount": BOOKING_TOTAL - 200}]}, "Not enough balance in payment method certificate_1"),
     ({"payment_methods": [{"payment_id": "credit_card_1", "amount": BOOKING_TOTAL - 1}]}, f"total price is {BOOKING_TOTAL}, but paid {BOOKING_TOTAL - 1}"),
-    ({"payment_methods": [{"payment_id": "gift_card_1", "amount": -50},
-                          {"payment_id": "credit_card_1", "amount": BOOKING_TOTAL + 50}]}, "must be positive"),
     ({"flights": [{"flight_number": "HAT100", "date": "2024-05-22"}]}, "Flight HAT100 not available on date 2024-05-22"),
     ({"flights": [{"flight_number": "HAT100", "date": "2024-05-14"}]}, "Flight HAT100 not available on date 2024-05-14"),
     ({"flights": [{"flight_number": "HAT100", "date": "2024-06-09"}]}, "Flight HAT100 not found on date 2024-06-09"),
@@ -238,12 +233,21 @@ def test_second_booking_gets_a_new_id(tools):
     ({"cabin": "business", "passengers": BOOKING["passengers"] * 2}, "Not enough seats on flight HAT100"),
     ({"cabin": "first"}, "invalid arguments for book_reservation: cabin"),
     ({"insurance": "maybe"}, "invalid arguments for book_reservation: insurance"),
-    ({"passengers": []}, "at least one passenger"),
-    ({"nonfree_baggages": 3}, "nonfree_baggages at most total_baggages"),
+    ({"passengers": []}, "Payment amount does not add up, total price is 50, but paid 330"),
+    ({"nonfree_baggages": 3}, "Payment amount does not add up, total price is 430"),
 ])
 def test_book_refusals_leave_db_unchanged(tools, change, match):
     arguments = {**BOOKING, "payment_methods": [{"payment_id": "credit_card_1", "amount": BOOKING_TOTAL}], **change}
     refused(tools, "book_reservation", match, **arguments)
+
+
+def test_book_checks_each_payment_alone_as_tau2_does(tools):
+    """τ²-bench checks each listed payment against the balance on its own: a gift card listed twice
+    passes and is overdrawn. Kept, so the same conversation leaves the same database there and here."""
+    payments = [{"payment_id": "gift_card_1", "amount": 60}, {"payment_id": "gift_card_1", "amount": 60},
+                {"payment_id": "credit_card_1", "amount": BOOKING_TOTAL - 120}]
+    call(tools, "book_reservation", **BOOKING, payment_methods=payments)
+    assert tools.data["users"]["alice_1"]["payment_methods"]["gift_card_1"]["amount"] == 100 - 120
 
 
 # -- cancel ---------------------------------------------------------------------------------------
@@ -252,9 +256,16 @@ def test_cancel_refunds_every_payment_once(tools):
     assert res["status"] == "cancelled"
     assert res["payment_history"] == [{"payment_id": "credit_card_1", "amount": 280},
                                       {"payment_id": "credit_card_1", "amount": -280}]
-    refused(tools, "cancel_reservation", "Reservation ABC123 is cancelled", reservation_id="ABC123")
-    refused(tools, "cancel_reservation", "Reservation CXL999 is cancelled", reservation_id="CXL999")
     refused(tools, "cancel_reservation", "Reservation NOPE00 not found", reservation_id="NOPE00")
+
+
+def test_cancelling_again_refunds_again_as_tau2_does(tools):
+    """τ²-bench's cancel_reservation has no status check: a second cancel appends the refunds of
+    every entry again (so the same conversation leaves the same database there and here)."""
+    call(tools, "cancel_reservation", reservation_id="ABC123")
+    again = call(tools, "cancel_reservation", reservation_id="ABC123")
+    assert [p["amount"] for p in again["payment_history"]] == [280, -280, -280, 280]
+    assert again["status"] == "cancelled"
 
 
 # -- updates ---------------------------------------------------------------------------------------
@@ -272,8 +283,6 @@ def test_add_bags_charges_only_new_nonfree_bags(tools):
             total_baggages=5, nonfree_baggages=3, payment_id="certificate_1")
     refused(tools, "update_reservation_baggages", "Payment method not found", reservation_id="ABC123",
             total_baggages=5, nonfree_baggages=3, payment_id="credit_card_2")
-    refused(tools, "update_reservation_baggages", "is cancelled", reservation_id="CXL999",
-            total_baggages=1, nonfree_baggages=0, payment_id="credit_card_1")
 
 
 def test_change_flight_date_charges_the_difference(tools):
@@ -307,7 +316,6 @@ def test_flight_update_refusals(tools):
             **{**base, "cabin": "business", "payment_id": "gift_card_1"}, flights=[{"flight_number": "HAT100", "date": "2024-05-21"}])
     refused(tools, "update_reservation_flights", "Certificate cannot be used",
             **{**base, "payment_id": "certificate_1"}, flights=[{"flight_number": "HAT100", "date": "2024-05-21"}])
-    refused(tools, "update_reservation_flights", "at least one flight", **base, flights=[])
     refused(tools, "update_reservation_flights", "Reservation XYZ not found",
             **{**base, "reservation_id": "XYZ"}, flights=[])
 
@@ -327,11 +335,11 @@ def test_send_certificate_ids_are_deterministic_and_fresh(tools):
     text = call(tools, "send_certificate", user_id="bob_2", amount=100)
     assert text == call(twin, "send_certificate", user_id="bob_2", amount=100)
     cert_id = text.split()[1]
-    assert tools.data["users"]["bob_2"]["payment_methods"][cert_id] == {"source": "certificate", "amount": 100, "id": cert_id}
+    assert cert_id == "certificate_3221322"  # τ²-bench's first new certificate id
+    assert tools.data["users"]["bob_2"]["payment_methods"][cert_id] == {"source": "certificate", "id": cert_id, "amount": 100}
     second = call(tools, "send_certificate", user_id="bob_2", amount=50).split()[1]
     assert second != cert_id and len(tools.data["users"]["bob_2"]["payment_methods"]) == 3
     refused(tools, "send_certificate", "User nobody not found", user_id="nobody", amount=100)
-    refused(tools, "send_certificate", "must be positive", user_id="bob_2", amount=0)
 
 
 def test_errors_reach_the_caller_as_tool_messages():

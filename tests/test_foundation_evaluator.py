@@ -101,3 +101,34 @@ def test_do_nothing_scores_zero_on_write_tasks(mock_ref):
 def test_task_without_criteria_scores_one(mock_ref):
     task = mock_ref.task("update_task_1").model_copy(update={"evaluation_criteria": None})
     assert evaluate_run(task, mock_ref, [_say("hi")], TerminationReason.USER_STOP).reward == 1.0
+
+
+# -- τ²-bench's rules where we used to differ (each failed on the old code) -----------------------
+def _with_criteria(task, **changes):
+    return task.model_copy(update={"evaluation_criteria": task.evaluation_criteria.model_copy(update=changes)})
+
+
+def test_action_ignores_the_requestor_and_compares_on_the_calls_keys(mock_ref):
+    task = _with_criteria(mock_ref.task("update_task_1"), reward_basis=[RewardType.ACTION])
+    gold = task.gold_actions[0]
+    by_user = Message(role="user", tool_calls=[ToolCall(name=gold.name, arguments=dict(gold.arguments), requestor="user")])
+    assert evaluate_run(task, mock_ref, [by_user, _say("done")], TerminationReason.USER_STOP).reward == 1.0
+    extra = _call(gold.name, **gold.arguments, note="x")  # an argument the gold action lacks: no match
+    assert evaluate_run(task, mock_ref, [extra, _say("done")], TerminationReason.USER_STOP).reward == 0.0
+    fewer = _call(gold.name, **dict(list(gold.arguments.items())[:1]))  # a gold argument left out: ignored
+    assert evaluate_run(task, mock_ref, [fewer, _say("done")], TerminationReason.USER_STOP).reward == 1.0
+
+
+def test_db_scores_one_without_comparing_when_nothing_is_expected(mock_ref):
+    task = _with_criteria(mock_ref.task("update_task_1"), actions=None, env_assertions=None,
+                          reward_basis=[RewardType.DB])
+    wrong = [_call("create_task", user_id="user_1", title="not asked for"), _say("done")]  # changes the DB
+    info = evaluate_run(task, mock_ref, wrong, TerminationReason.USER_STOP)
+    assert info.reward == 1.0 and info.db_match is True
+
+
+def test_whitespace_only_text_is_not_searched_for_communicate_info(mock_ref):
+    task = _with_criteria(mock_ref.task("update_task_1"), communicate_info=[" "],
+                          reward_basis=[RewardType.COMMUNICATE])
+    assert evaluate_run(task, mock_ref, [_say("   ")], TerminationReason.USER_STOP).reward == 0.0
+    assert evaluate_run(task, mock_ref, [_say("a b")], TerminationReason.USER_STOP).reward == 1.0

@@ -142,7 +142,7 @@ def test_overdue_bill_conversation_through_the_relay(telecom, relay_server):
     number = re.search(r"\d{3}-\d{3}-\d{4}", task.user_scenario.instructions.known_info).group(0)
     line = next(ln for ln in env.agent_tools.data["lines"] if ln["phone_number"] == number)
     assert bill["status"] == "Paid" and line["status"] == "Active"
-    assert "Signal 4/4" in actions[-1][1] and env.user_tools.data["device"]["network_connection_status"] == "connected"
+    assert "📶⁴ Excellent" in actions[-1][1] and env.user_tools.data["device"]["network_connection_status"] == "connected"
     # the user reported what the phone showed, in words the agent can read
     assert any("No Signal" in (m.content or "") for m in history if m.role == "user" and not m.tool_calls)
 
@@ -160,7 +160,7 @@ def test_roaming_conversation_through_the_relay(telecom, relay_server):
     assert turns[-1].stop
     actions = _user_tool_results(turns)
     assert [name for name, _ in actions] == ["check_status_bar", "toggle_roaming", "run_speed_test"]
-    assert "Data roaming is now ON" in actions[1][1] and "(Excellent)" in actions[2][1]
+    assert "Data Roaming is now ON" in actions[1][1] and "(Excellent)" in actions[2][1]
     agent_calls = [c.name for m in history if m.role == "assistant" for c in (m.tool_calls or [])]
     assert "enable_roaming" in agent_calls and env.user_tools.data["surroundings"]["roaming_allowed"] is True
     assert evaluate_run(task, telecom, history, TerminationReason.USER_STOP).reward == 1.0

@@ -83,7 +83,7 @@ def env_assertions_reachable(task: Task) -> bool:
 def check_task(task: Task, domain: DomainData, strict: bool = False) -> TaskCheck:
     result = TaskCheck(task.id)
     start_env, _ = fresh_environment(domain, task)
-    gold_env, tool_results = replay_gold(domain, task)
+    gold_env, tool_results = replay_gold(domain, task, as_conversation=True)  # errors as a conversation meets them
     result.gold_errors = [f"{a.name}: {m.content}" for a, m in zip(task.gold_actions, tool_results) if m.error]
     result.gold_writes = (gold_env.agent_db_hash(), gold_env.user_db_hash()) != (
         start_env.agent_db_hash(), start_env.user_db_hash())

@@ -19,6 +19,11 @@ class TerminationReason(str, Enum):
     MAX_TOKENS = "max_tokens"
     AGENT_ERROR = "agent_error"
     USER_ERROR = "user_error"
+    # endings only τ²-bench writes (read from its results files)
+    TIMEOUT = "timeout"
+    INFRASTRUCTURE_ERROR = "infrastructure_error"
+    CONTEXT_WINDOW_EXCEEDED = "context_window_exceeded"
+    UNEXPECTED_ERROR = "unexpected_error"
 
     @property
     def is_normal(self) -> bool:
@@ -62,3 +67,7 @@ class SimulationRun(BaseModel):
     termination_reason: TerminationReason
     reward_info: RewardInfo | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    # wall-clock of the conversation (ISO 8601, seconds), as τ²-bench records it; None when unknown
+    start_time: str | None = None
+    end_time: str | None = None
+    duration: float | None = None

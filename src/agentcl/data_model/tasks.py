@@ -90,10 +90,14 @@ class Action(_Model):
     compare_args: list[str] | None = None
 
     def matches(self, name: str, arguments: dict[str, Any]) -> bool:
+        """τ²-bench's comparison: same name, and equal values on the `compare_args` keys (unset:
+        the CALL's argument keys, so extra call arguments fail and extra gold arguments are
+        ignored). Who made the call is not compared."""
         if name != self.name:
             return False
-        keys = self.arguments.keys() if self.compare_args is None else self.compare_args
-        return all(arguments.get(k) == self.arguments.get(k) for k in keys)
+        keys = arguments.keys() if self.compare_args is None else self.compare_args
+        return ({k: v for k, v in arguments.items() if k in keys}
+                == {k: v for k, v in self.arguments.items() if k in keys})
 
 
 DEFAULT_REWARD_BASIS = [RewardType.DB, RewardType.COMMUNICATE]

@@ -69,6 +69,15 @@ class Environment:
         self.sync()
         return message
 
+    def make_tool_call(self, call: ToolCall) -> Message:
+        """Run one tool call WITHOUT syncing the two sides afterwards (τ²-bench's gold replay does
+        so); a refusal or a crash becomes an error message, as in `get_response`."""
+        sync, self._sync = self._sync, None
+        try:
+            return self.get_response(call)
+        finally:
+            self._sync = sync
+
     def run_function(self, call: EnvFunctionCall) -> Any:
         """Run an env function (tool or helper) named by a task; raises on failure."""
         result = self.toolkit_for("user" if call.env_type == "user" else "assistant").call_function(

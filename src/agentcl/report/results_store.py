@@ -128,15 +128,21 @@ def write_results_json(
 
 
 def load_results(path: str | Path) -> list[SimulationRun]:
-    """The conversations of a results.json (ours, or any file with a 'simulations' list)."""
+    """The conversations of a results.json: ours, or one written by τ²-bench's `tau2 run`
+    (imported by `tau2_format.runs_from_tau2`: labelled as a zero-shot evaluation of its domain)."""
+    from .tau2_format import is_tau2_results, runs_from_tau2
+
     path = Path(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
+        if is_tau2_results(document):
+            return runs_from_tau2(document)
         return [SimulationRun.model_validate(item) for item in document["simulations"]]
     except FileNotFoundError:
         raise
-    except (json.JSONDecodeError, KeyError, TypeError, ValidationError) as exc:
-        raise DataError(f"not a results file with a 'simulations' list of runs: {exc}", path=path) from exc
+    except (ValueError, KeyError, TypeError, ValidationError) as exc:
+        raise DataError(f"not a results file (agentcl's or τ²-bench's) with a 'simulations' list of runs: {exc}",
+                        path=path) from exc
 
 
 def load_run_dir_runs(run_dir: str | Path) -> list[SimulationRun]:

@@ -30,3 +30,13 @@ AIRPORT_CITIES: dict[str, str] = {
     "SFO": "San Francisco",
     "SLC": "Salt Lake City",
 }
+
+
+# τ²-bench's `list_all_airports` answer, in its order and with its city names.
+TAU2_AIRPORTS: tuple[tuple[str, str], ...] = (
+    ("SFO", "San Francisco"), ("JFK", "New York"), ("LAX", "Los Angeles"), ("ORD", "Chicago"),
+    ("DFW", "Dallas"), ("DEN", "Denver"), ("SEA", "Seattle"), ("ATL", "Atlanta"), ("MIA", "Miami"),
+    ("BOS", "Boston"), ("PHX", "Phoenix"), ("IAH", "Houston"), ("LAS", "Las Vegas"), ("MCO", "Orlando"),
+    ("EWR", "Newark"), ("CLT", "Charlotte"), ("MSP", "Minneapolis"), ("DTW", "Detroit"),
+    ("PHL", "Philadelphia"), ("LGA", "LaGuardia"),
+)

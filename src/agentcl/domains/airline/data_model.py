@@ -171,6 +171,8 @@ def _cross_reference_problems(db: AirlineDB) -> list[tuple[str, str]]:
         if flight.flight_number != number:
             problems.append((f"flights.{number}.flight_number", f"is {flight.flight_number!r}, key is {number!r}"))
     for user_id, user in db.users.items():
+        if user.user_id is not None and user.user_id != user_id:  # τ²-bench's data carries it; ours too
+            problems.append((f"users.{user_id}.user_id", f"is {user.user_id!r}, key is {user_id!r}"))
         for key, method in user.payment_methods.items():
             if method.id != key:
                 problems.append((f"users.{user_id}.payment_methods.{key}.id", f"is {method.id!r}, key is {key!r}"))

@@ -1,23 +1,29 @@
 """Airline domain: the agent's 14 tools over a DB of flights, users and reservations.
 
-Names, arguments and effects follow τ²-bench's airline domain. Policy rules (who may cancel,
-compensation, basic economy limits) are NOT enforced here, as in the benchmark: the agent must
-check them. The tools refuse (ToolError) only what the system itself cannot do: unknown ids,
-missing payment methods, short balances, flights that cannot be booked, wrong passenger counts.
+Names, arguments, effects, outputs and error texts follow τ²-bench's airline domain, so the
+agent sees here what it sees there. Policy rules (who may cancel, compensation, basic economy
+limits) are NOT enforced here, as in the benchmark: the agent must check them. The tools refuse
+(ToolError) only what τ²-bench's refuse: unknown ids, missing payment methods, short balances,
+flights that cannot be booked, wrong passenger counts. As in τ²-bench, a cancelled reservation
+is not refused: cancelling it again appends the refunds again.
 
-Everything a tool creates is deterministic given the DB state (no clock, no randomness), so a
-replay of the gold actions and a replay of a conversation reach the same DB when they do the
-same things:
+Outputs are shown as τ²-bench's models dump them (`reservation_view`, `user_view`,
+`_flight_view`): a reservation always carries `status` (null unless cancelled), a user its
+`user_id`, gift card and certificate amounts are floats, arithmetic is plain float arithmetic.
+
+Everything a tool creates is deterministic given the DB state (no clock, no randomness), as in
+τ²-bench, so a replay of the gold actions and a replay of a conversation reach the same DB:
 - the current time is the fixed CURRENT_TIME;
-- a new reservation id is a hash of the booking user and the number of reservations;
-- a new certificate id is a hash of the user and their number of payment methods.
+- a new reservation id is the first of HATHAT, HATHAU, HATHAV not yet taken (a fourth
+  booking in one conversation fails);
+- a new certificate id is the first of certificate_3221322 / 3221323 / 3221324 the user does
+  not hold yet.
+One-stop search keeps τ²-bench's reading of "next day" (the day number plus one, in May 2024)
+and compares the connection's departure with the first arrival as text, "+1" included.
 """
 
 from __future__ import annotations
 
-import hashlib
-from datetime import date as Date
-from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -25,13 +31,14 @@ from pydantic import BaseModel, ConfigDict
 from ...environment import Toolkit, ToolKind, tool
 from ...environment.arithmetic import calculate_text
 from ...errors import ToolError
-from .airports import AIRPORT_CITIES
+from .airports import AIRPORT_CITIES, TAU2_AIRPORTS
 
 CURRENT_TIME = "2024-05-15T15:00:00"
 CABINS = ("basic_economy", "economy", "business")
 INSURANCE_PRICE_PER_PASSENGER = 30
 BAG_PRICE = 50
-RESERVATION_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+NEW_RESERVATION_IDS = ("HATHAT", "HATHAU", "HATHAV")
+NEW_CERTIFICATE_NUMBERS = (3221322, 3221323, 3221324)
 
 Cabin = Literal["basic_economy", "economy", "business"]
 
@@ -56,35 +63,39 @@ class PaymentItem(_Arg):
     amount: int | float
 
 
-def money(value: float) -> int | float:
-    """Amounts are stored as ints when whole, else rounded to cents (so 500 and 500.0 hash the same)."""
-    value = round(float(value), 2)
-    return int(value) if value.is_integer() else value
+def reservation_view(reservation: dict[str, Any]) -> dict[str, Any]:
+    """A reservation as τ²-bench dumps it: its fields in model order, `status` always present."""
+    view = {k: reservation[k] for k in RESERVATION_FIELDS if k in reservation}
+    view["flights"] = [{k: f[k] for k in ("flight_number", "origin", "destination", "date", "price") if k in f}
+                       for f in reservation["flights"]]
+    return {**view, **{k: v for k, v in reservation.items() if k not in view}, "status": reservation.get("status")}
 
 
-def _stable_digits(text: str, n: int) -> str:
-    return str(int(hashlib.sha256(text.encode()).hexdigest(), 16))[-n:].rjust(n, "0")
+def _payment_method_view(method: dict[str, Any]) -> dict[str, Any]:
+    view = {"source": method["source"], "id": method["id"], **method}
+    if "amount" in view:
+        view["amount"] = float(view["amount"])
+    return view
 
 
-def _stable_code(text: str, n: int = 6) -> str:
-    number = int(hashlib.sha256(text.encode()).hexdigest(), 16)
-    chars = []
-    for _ in range(n):
-        number, index = divmod(number, len(RESERVATION_ID_ALPHABET))
-        chars.append(RESERVATION_ID_ALPHABET[index])
-    return "".join(chars)
+def user_view(user_id: str, user: dict[str, Any]) -> dict[str, Any]:
+    """A user as τ²-bench dumps it: `user_id` first (the key when the data lacks it)."""
+    view = {"user_id": user.get("user_id", user_id), **user}
+    view["payment_methods"] = {k: _payment_method_view(m) for k, m in user["payment_methods"].items()}
+    return view
 
 
-def _clock_time(scheduled: str) -> str:
-    """'HH:MM:SS' from a scheduled time that may carry '+1' (arrives the next day)."""
-    return scheduled.split("+")[0]
+RESERVATION_FIELDS = ("reservation_id", "user_id", "origin", "destination", "flight_type", "cabin", "flights",
+                      "passengers", "payment_history", "created_at", "total_baggages", "nonfree_baggages",
+                      "insurance")
 
 
-def _next_day(day: str) -> str:
+def _tau2_next_day(day: str) -> str:
+    """τ²-bench's "next day" for a one-stop connection: the day number plus one, in May 2024."""
     try:
-        return (Date.fromisoformat(day) + timedelta(days=1)).isoformat()
+        return f"2024-05-{int(day[-2:]) + 1}"
     except ValueError:
-        raise ToolError(f"invalid date {day!r}; use YYYY-MM-DD") from None
+        raise ToolError(f"invalid literal for int() with base 10: {day[-2:]!r}") from None
 
 
 class AirlineTools(Toolkit):
@@ -101,12 +112,6 @@ class AirlineTools(Toolkit):
         reservation = self.data["reservations"].get(reservation_id)
         if reservation is None:
             raise ToolError(f"Reservation {reservation_id} not found")
-        return reservation
-
-    def _active_reservation(self, reservation_id: str) -> dict[str, Any]:
-        reservation = self._reservation(reservation_id)
-        if reservation.get("status") == "cancelled":
-            raise ToolError(f"Reservation {reservation_id} is cancelled")
         return reservation
 
     def _flight(self, flight_number: str) -> dict[str, Any]:
@@ -142,7 +147,7 @@ class AirlineTools(Toolkit):
             if instance is None or instance.get("status") != "available":
                 continue
             if leave_after is not None and flight["scheduled_departure_time_est"] < leave_after:
-                continue
+                continue  # τ²-bench compares the times as text
             results.append({
                 "flight_number": flight["flight_number"],
                 "origin": flight["origin"],
@@ -150,28 +155,25 @@ class AirlineTools(Toolkit):
                 "status": "available",
                 "scheduled_departure_time_est": flight["scheduled_departure_time_est"],
                 "scheduled_arrival_time_est": flight["scheduled_arrival_time_est"],
-                "date": day,
+                "date": None,  # τ²-bench fills it in for one-stop results only
                 "available_seats": dict(instance["available_seats"]),
                 "prices": dict(instance["prices"]),
             })
         return results
 
     # -- ids -----------------------------------------------------------------------------------
-    def _new_reservation_id(self, user_id: str) -> str:
-        reservations = self.data["reservations"]
-        for attempt in range(1000):
-            candidate = _stable_code(f"reservation|{user_id}|{len(reservations)}|{attempt}")
-            if candidate not in reservations:
+    def _new_reservation_id(self) -> str:
+        for candidate in NEW_RESERVATION_IDS:
+            if candidate not in self.data["reservations"]:
                 return candidate
-        raise ToolError("could not allocate a reservation id")
+        raise ToolError("Too many reservations")
 
-    def _new_certificate_id(self, user: dict[str, Any], user_id: str) -> str:
-        methods = user["payment_methods"]
-        for attempt in range(1000):
-            candidate = f"certificate_{_stable_digits(f'certificate|{user_id}|{len(methods)}|{attempt}', 7)}"
-            if candidate not in methods:
-                return candidate
-        raise ToolError("could not allocate a certificate id")
+    @staticmethod
+    def _new_certificate_id(user: dict[str, Any]) -> str:
+        for number in NEW_CERTIFICATE_NUMBERS:
+            if f"certificate_{number}" not in user["payment_methods"]:
+                return f"certificate_{number}"
+        raise ToolError("Too many certificates")
 
     # -- payments ------------------------------------------------------------------------------
     def _charge_for_update(self, user: dict[str, Any], payment_id: str, amount: float) -> dict[str, Any] | None:
@@ -187,10 +189,10 @@ class AirlineTools(Toolkit):
         if method["source"] == "gift_card":
             if method["amount"] < amount:
                 raise ToolError("Gift card balance is not enough")
-            method["amount"] = money(method["amount"] - amount)
+            method["amount"] = method["amount"] - amount
         if amount == 0:
             return None
-        return {"payment_id": payment_id, "amount": money(amount)}
+        return {"payment_id": payment_id, "amount": amount}
 
     # -- tools ---------------------------------------------------------------------------------
     @tool(ToolKind.WRITE)
@@ -224,53 +226,43 @@ class AirlineTools(Toolkit):
             insurance: Whether the reservation has travel insurance, 'yes' or 'no'.
         """
         user = self._user(user_id)
-        if not passengers:
-            raise ToolError("A reservation needs at least one passenger")
-        if not flights:
-            raise ToolError("A reservation needs at least one flight")
-        if total_baggages < 0 or nonfree_baggages < 0 or nonfree_baggages > total_baggages:
-            raise ToolError("Baggage counts must be non-negative and nonfree_baggages at most total_baggages")
+        reservation_id = self._new_reservation_id()
         n = len(passengers)
         segments, instances, total_price = [], [], 0
         for info in flights:
             flight = self._flight(info.flight_number)
             instance = self._bookable(info.flight_number, info.date, cabin, n)
             price = instance["prices"][cabin]
-            segments.append({"origin": flight["origin"], "destination": flight["destination"],
-                             "flight_number": info.flight_number, "date": info.date, "price": price})
+            segments.append({"flight_number": info.flight_number, "origin": flight["origin"],
+                             "destination": flight["destination"], "date": info.date, "price": price})
             instances.append(instance)
             total_price += price * n
         if insurance == "yes":
             total_price += INSURANCE_PRICE_PER_PASSENGER * n
         total_price += BAG_PRICE * nonfree_baggages
 
-        # Check every payment before changing anything.
-        per_method: dict[str, float] = {}
+        # Check every payment before changing anything (each one alone, as τ²-bench does).
         for payment in payment_methods:
-            if payment.amount <= 0:
-                raise ToolError(f"Payment amount for {payment.payment_id} must be positive")
             if payment.payment_id not in user["payment_methods"]:
                 raise ToolError(f"Payment method {payment.payment_id} not found")
-            per_method[payment.payment_id] = per_method.get(payment.payment_id, 0) + payment.amount
-        for payment_id, amount in per_method.items():
-            method = user["payment_methods"][payment_id]
-            if method["source"] in ("gift_card", "certificate") and method["amount"] < amount:
-                raise ToolError(f"Not enough balance in payment method {payment_id}")
+            method = user["payment_methods"][payment.payment_id]
+            if method["source"] in ("gift_card", "certificate") and method["amount"] < payment.amount:
+                raise ToolError(f"Not enough balance in payment method {payment.payment_id}")
         paid = sum(p.amount for p in payment_methods)
-        if money(paid) != money(total_price):
-            raise ToolError(f"Payment amount does not add up, total price is {money(total_price)}, "
-                            f"but paid {money(paid)}")
+        if paid != total_price:
+            raise ToolError(f"Payment amount does not add up, total price is {total_price}, but paid {paid}")
 
-        for payment_id, amount in per_method.items():
-            method = user["payment_methods"][payment_id]
+        for payment in payment_methods:
+            method = user["payment_methods"].get(payment.payment_id)
+            if method is None:  # a certificate listed twice was already used up
+                raise ToolError(f"'{payment.payment_id}'")
             if method["source"] == "gift_card":
-                method["amount"] = money(method["amount"] - amount)
+                method["amount"] = method["amount"] - payment.amount
             elif method["source"] == "certificate":  # a certificate is used once; any rest is lost
-                del user["payment_methods"][payment_id]
+                del user["payment_methods"][payment.payment_id]
         for instance in instances:
             instance["available_seats"][cabin] -= n
 
-        reservation_id = self._new_reservation_id(user_id)
         reservation = {
             "reservation_id": reservation_id,
             "user_id": user_id,
@@ -280,7 +272,7 @@ class AirlineTools(Toolkit):
             "cabin": cabin,
             "flights": segments,
             "passengers": [p.model_dump() for p in passengers],
-            "payment_history": [{"payment_id": p.payment_id, "amount": money(p.amount)} for p in payment_methods],
+            "payment_history": [{"payment_id": p.payment_id, "amount": p.amount} for p in payment_methods],
             "created_at": CURRENT_TIME,
             "total_baggages": total_baggages,
             "nonfree_baggages": nonfree_baggages,
@@ -288,7 +280,7 @@ class AirlineTools(Toolkit):
         }
         self.data["reservations"][reservation_id] = reservation
         user["reservations"].append(reservation_id)
-        return reservation
+        return reservation_view(reservation)
 
     @tool(ToolKind.WRITE)
     def cancel_reservation(self, reservation_id: str) -> dict[str, Any]:
@@ -297,12 +289,11 @@ class AirlineTools(Toolkit):
         Args:
             reservation_id: The reservation id, such as 'ZFA04Y'.
         """
-        reservation = self._active_reservation(reservation_id)
-        refunds = [{"payment_id": p["payment_id"], "amount": money(-p["amount"])}
-                   for p in reservation["payment_history"]]
+        reservation = self._reservation(reservation_id)
+        refunds = [{"payment_id": p["payment_id"], "amount": -p["amount"]} for p in reservation["payment_history"]]
         reservation["payment_history"].extend(refunds)
         reservation["status"] = "cancelled"
-        return reservation
+        return reservation_view(reservation)
 
     @tool(ToolKind.READ)
     def get_reservation_details(self, reservation_id: str) -> dict[str, Any]:
@@ -311,7 +302,7 @@ class AirlineTools(Toolkit):
         Args:
             reservation_id: The reservation id, such as '8JX2WO'.
         """
-        return self._reservation(reservation_id)
+        return reservation_view(self._reservation(reservation_id))
 
     @tool(ToolKind.READ)
     def get_user_details(self, user_id: str) -> dict[str, Any]:
@@ -320,14 +311,15 @@ class AirlineTools(Toolkit):
         Args:
             user_id: The user id, such as 'sara_doe_496'.
         """
-        return self._user(user_id)
+        return user_view(user_id, self._user(user_id))
 
     @tool(ToolKind.READ)
     def list_all_airports(self) -> list[dict[str, str]]:
         """List every airport the airline flies to, with its IATA code and city."""
-        codes = sorted({f["origin"] for f in self.data["flights"].values()}
-                       | {f["destination"] for f in self.data["flights"].values()})
-        return [{"iata": code, "city": AIRPORT_CITIES.get(code, code)} for code in codes]
+        served = {f["origin"] for f in self.data["flights"].values()} | {f["destination"] for f in self.data["flights"].values()}
+        known = [{"iata": code, "city": city} for code, city in TAU2_AIRPORTS if code in served]  # τ²-bench's list
+        rest = sorted(served - {code for code, _ in TAU2_AIRPORTS})
+        return known + [{"iata": code, "city": AIRPORT_CITIES.get(code, code)} for code in rest]
 
     @tool(ToolKind.READ)
     def search_direct_flight(self, origin: str, destination: str, date: str) -> list[dict[str, Any]]:
@@ -354,12 +346,11 @@ class AirlineTools(Toolkit):
         """
         itineraries = []
         for first in self._search(date, origin, None):
-            if first["destination"] == destination:
-                continue
+            first["date"] = date
             arrival = first["scheduled_arrival_time_est"]
-            second_day = _next_day(date) if "+1" in arrival else date
-            for second in self._search(second_day, first["destination"], destination,
-                                       leave_after=_clock_time(arrival)):
+            second_day = _tau2_next_day(date) if "+1" in arrival else date
+            for second in self._search(second_day, first["destination"], destination, leave_after=arrival):
+                second["date"] = second_day
                 itineraries.append([first, second])
         return itineraries
 
@@ -372,10 +363,8 @@ class AirlineTools(Toolkit):
             amount: The amount of the certificate, in dollars.
         """
         user = self._user(user_id)
-        if amount <= 0:
-            raise ToolError("Certificate amount must be positive")
-        certificate_id = self._new_certificate_id(user, user_id)
-        user["payment_methods"][certificate_id] = {"source": "certificate", "amount": amount, "id": certificate_id}
+        certificate_id = self._new_certificate_id(user)
+        user["payment_methods"][certificate_id] = {"source": "certificate", "id": certificate_id, "amount": amount}
         return f"Certificate {certificate_id} added to user {user_id} with amount {amount}."
 
     @tool(ToolKind.WRITE)
@@ -390,9 +379,7 @@ class AirlineTools(Toolkit):
             nonfree_baggages: The new number of checked bags that must be paid for.
             payment_id: The gift card or credit card (from the user's profile) that pays for new non-free bags, such as 'credit_card_7815826'.
         """
-        reservation = self._active_reservation(reservation_id)
-        if total_baggages < 0 or nonfree_baggages < 0 or nonfree_baggages > total_baggages:
-            raise ToolError("Baggage counts must be non-negative and nonfree_baggages at most total_baggages")
+        reservation = self._reservation(reservation_id)
         user = self._user(reservation["user_id"])
         price = BAG_PRICE * max(0, nonfree_baggages - reservation["nonfree_baggages"])
         payment = self._charge_for_update(user, payment_id, price)
@@ -400,7 +387,7 @@ class AirlineTools(Toolkit):
             reservation["payment_history"].append(payment)
         reservation["total_baggages"] = total_baggages
         reservation["nonfree_baggages"] = nonfree_baggages
-        return reservation
+        return reservation_view(reservation)
 
     @tool(ToolKind.WRITE)
     def update_reservation_flights(
@@ -414,9 +401,7 @@ class AirlineTools(Toolkit):
             flights: ALL flight segments of the reservation after the change, each with 'flight_number' and 'date'. Segments kept unchanged (same flight, date and cabin) keep the price they were booked at.
             payment_id: The gift card or credit card (from the user's profile) that pays or receives the difference, such as 'credit_card_7815826'.
         """
-        reservation = self._active_reservation(reservation_id)
-        if not flights:
-            raise ToolError("A reservation needs at least one flight")
+        reservation = self._reservation(reservation_id)
         user = self._user(reservation["user_id"])
         n = len(reservation["passengers"])
         new_segments, total_price = [], 0
@@ -430,8 +415,8 @@ class AirlineTools(Toolkit):
             flight = self._flight(info.flight_number)
             instance = self._bookable(info.flight_number, info.date, cabin, n)
             price = instance["prices"][cabin]
-            new_segments.append({"origin": flight["origin"], "destination": flight["destination"],
-                                 "flight_number": info.flight_number, "date": info.date, "price": price})
+            new_segments.append({"flight_number": info.flight_number, "origin": flight["origin"],
+                                 "destination": flight["destination"], "date": info.date, "price": price})
             total_price += price * n
         total_price -= sum(s["price"] for s in reservation["flights"]) * n
         payment = self._charge_for_update(user, payment_id, total_price)
@@ -439,7 +424,7 @@ class AirlineTools(Toolkit):
             reservation["payment_history"].append(payment)
         reservation["flights"] = new_segments
         reservation["cabin"] = cabin
-        return reservation
+        return reservation_view(reservation)
 
     @tool(ToolKind.WRITE)
     def update_reservation_passengers(self, reservation_id: str, passengers: list[Passenger]) -> dict[str, Any]:
@@ -449,11 +434,11 @@ class AirlineTools(Toolkit):
             reservation_id: The reservation id, such as 'ZFA04Y'.
             passengers: Every passenger after the change, each with 'first_name', 'last_name' and 'dob'.
         """
-        reservation = self._active_reservation(reservation_id)
+        reservation = self._reservation(reservation_id)
         if len(passengers) != len(reservation["passengers"]):
             raise ToolError("Number of passengers does not match")
         reservation["passengers"] = [p.model_dump() for p in passengers]
-        return reservation
+        return reservation_view(reservation)
 
     @tool(ToolKind.READ)
     def get_flight_status(self, flight_number: str, date: str) -> str:

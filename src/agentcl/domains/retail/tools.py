@@ -6,12 +6,19 @@ The database is a JSON-like dict with three maps: `products` (product_id -> prod
 
 Every write is deterministic (no clocks, no random ids), so replaying the same calls on two
 copies of one database gives byte-identical databases: the DB reward depends on that.
+
+Outputs, error texts and effects follow τ²-bench's retail tools exactly, float arithmetic
+included (a price difference of 36.12999999999999 stays so), so the agent sees here what it
+sees there: an order always shows every optional field (`cancel_reason`, `exchange_*`,
+`return_*`), null when unset (`order_view`). Known τ²-bench quirks kept on purpose, because
+they decide the database the reward compares: a cancellation refunds every payment entry;
+`modify_pending_order_items` gives every changed item the price and options of the LAST new
+item, and changes the first matching item each time.
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections import Counter
 from typing import Any
 
@@ -30,15 +37,20 @@ STATUS_EXCHANGE_REQUESTED = "exchange requested"
 STATUS_DELIVERED = "delivered"
 
 
-def fold_text(text: str) -> str:
-    """Case- and accent-insensitive form of a name or email ('José' and 'jose' match)."""
-    decomposed = unicodedata.normalize("NFKD", text.strip())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def money(value: float) -> float:
-    """Round to cents; every amount the tools store goes through here."""
+    """Round to cents (task generation's amounts; the tools follow τ²-bench's arithmetic)."""
     return round(value, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+ORDER_OPTIONAL_FIELDS = (
+    "cancel_reason", "exchange_items", "exchange_new_items", "exchange_payment_method_id",
+    "exchange_price_difference", "return_items", "return_payment_method_id",
+)
+
+
+def order_view(order: dict[str, Any]) -> dict[str, Any]:
+    """An order as τ²-bench shows it: its optional fields present, null when unset."""
+    return {**order, **{k: order.get(k) for k in ORDER_OPTIONAL_FIELDS}}
 
 
 def _address(address1: str, address2: str, city: str, state: str, country: str, zip: str) -> dict[str, str]:
@@ -55,69 +67,57 @@ class RetailTools(Toolkit):
     def _user(self, user_id: str) -> dict[str, Any]:
         user = self.data["users"].get(user_id)
         if user is None:
-            raise ToolError(f"user {user_id!r} not found")
+            raise ToolError("User not found")
         return user
 
     def _order(self, order_id: str) -> dict[str, Any]:
         order = self.data["orders"].get(order_id)
         if order is None:
-            hint = "" if order_id.startswith("#") else " (order ids start with '#', such as '#W0000000')"
-            raise ToolError(f"order {order_id!r} not found{hint}")
+            raise ToolError("Order not found")
         return order
 
     def _product(self, product_id: str) -> dict[str, Any]:
         product = self.data["products"].get(product_id)
         if product is None:
-            raise ToolError(f"product {product_id!r} not found (product ids differ from item ids)")
+            raise ToolError("Product not found")
         return product
 
     def _payment_method(self, user_id: str, payment_method_id: str) -> dict[str, Any]:
         method = self._user(user_id)["payment_methods"].get(payment_method_id)
         if method is None:
-            raise ToolError(f"payment method {payment_method_id!r} not found for user {user_id!r}")
+            raise ToolError("Payment method not found")
         return method
 
-    def _new_variant(self, product_id: str, new_item_id: str) -> dict[str, Any]:
-        """The variant `new_item_id` of the same product, which must be available."""
-        product = self._product(product_id)
-        variant = product["variants"].get(new_item_id)
+    def _variant(self, product_id: str, item_id: str) -> dict[str, Any]:
+        variant = self._product(product_id)["variants"].get(item_id)
         if variant is None:
-            raise ToolError(
-                f"new item {new_item_id!r} is not a variant of product {product['name']!r} "
-                f"({product_id}); items can only change to another option of the same product"
-            )
-        if not variant.get("available", False):
-            raise ToolError(f"new item {new_item_id!r} is not available")
+            raise ToolError("Variant not found")
         return variant
 
     @staticmethod
-    def _check_items_in_order(order: dict[str, Any], item_ids: list[str]) -> None:
+    def _check_items_in_order(order: dict[str, Any], item_ids: list[str], message: str) -> None:
         """Every id in item_ids must be in the order at least as many times as it is listed."""
-        if not item_ids:
-            raise ToolError("item_ids must list at least one item")
         in_order = Counter(item["item_id"] for item in order["items"])
         for item_id, wanted in Counter(item_ids).items():
             if wanted > in_order[item_id]:
-                found = in_order[item_id]
-                raise ToolError(
-                    f"item {item_id!r} is listed {wanted} time(s) but order {order['order_id']} holds {found}"
-                )
+                raise ToolError(message.format(item_id=item_id))
 
-    def _price_difference(self, order: dict[str, Any], item_ids: list[str], new_item_ids: list[str]) -> float:
-        """Sum of (new price - old price) over the pairs; checks each new item."""
-        if len(item_ids) != len(new_item_ids):
-            raise ToolError(
-                f"item_ids has {len(item_ids)} item(s) but new_item_ids has {len(new_item_ids)}; they must match"
-            )
-        items = {item["item_id"]: item for item in order["items"]}
-        difference = 0.0
+    def _price_difference(self, order: dict[str, Any], item_ids: list[str], new_item_ids: list[str],
+                          same_item_refused: bool) -> tuple[float, dict[str, Any] | None]:
+        """Sum of (new price - old price) over the pairs, summed in order as τ²-bench does (not
+        rounded); also returns the last new variant. Checks each new item."""
+        difference, variant = 0, None
         for item_id, new_item_id in zip(item_ids, new_item_ids):
-            if item_id == new_item_id:
-                raise ToolError(f"new item {new_item_id!r} is the same as the old item; choose a different option")
-            item = items[item_id]
-            variant = self._new_variant(item["product_id"], new_item_id)
+            if same_item_refused and item_id == new_item_id:
+                raise ToolError("The new item id should be different from the old item id")
+            item = next((it for it in order["items"] if it["item_id"] == item_id), None)
+            if item is None:
+                raise ToolError(f"Item {item_id} not found")
+            variant = self._variant(item["product_id"], new_item_id)
+            if not variant.get("available", False):
+                raise ToolError(f"New item {new_item_id} not found or available")
             difference += variant["price"] - item["price"]
-        return money(difference)
+        return difference, variant
 
     @staticmethod
     def _is_gift_card(method: dict[str, Any]) -> bool:
@@ -125,7 +125,7 @@ class RetailTools(Toolkit):
 
     @staticmethod
     def _adjust_gift_card(method: dict[str, Any], delta: float) -> None:
-        method["balance"] = money(method.get("balance", 0.0) + delta)
+        method["balance"] = round(method.get("balance", 0.0) + delta, 2)
 
     # -- read tools ---------------------------------------------------------------------------
     @tool(ToolKind.READ)
@@ -135,11 +135,10 @@ class RetailTools(Toolkit):
         Args:
             email: The email of the user, such as 'jane.doe1234@example.com'.
         """
-        wanted = fold_text(email)
         for user_id, user in self.data["users"].items():
-            if fold_text(user.get("email", "")) == wanted:
+            if user.get("email", "").lower() == email.lower():
                 return user_id
-        raise ToolError("user not found")
+        raise ToolError("User not found")
 
     @tool(ToolKind.READ)
     def find_user_id_by_name_zip(self, first_name: str, last_name: str, zip: str) -> str:
@@ -151,16 +150,15 @@ class RetailTools(Toolkit):
             last_name: The last name of the user, such as 'Doe'.
             zip: The zip code of the user's default address, such as '12345'.
         """
-        first, last, zip_code = fold_text(first_name), fold_text(last_name), zip.strip()
         for user_id, user in self.data["users"].items():
             name = user.get("name", {})
             if (
-                fold_text(name.get("first_name", "")) == first
-                and fold_text(name.get("last_name", "")) == last
-                and user.get("address", {}).get("zip") == zip_code
+                name.get("first_name", "").lower() == first_name.lower()
+                and name.get("last_name", "").lower() == last_name.lower()
+                and user.get("address", {}).get("zip") == zip
             ):
                 return user_id
-        raise ToolError("user not found")
+        raise ToolError("User not found")
 
     @tool(ToolKind.READ)
     def get_user_details(self, user_id: str) -> dict[str, Any]:
@@ -178,7 +176,7 @@ class RetailTools(Toolkit):
         Args:
             order_id: The order id, such as '#W0000000'. Note the '#' at the start of the id.
         """
-        return self._order(order_id)
+        return order_view(self._order(order_id))
 
     @tool(ToolKind.READ)
     def get_product_details(self, product_id: str) -> dict[str, Any]:
@@ -200,7 +198,7 @@ class RetailTools(Toolkit):
             variant = product["variants"].get(item_id)
             if variant is not None:
                 return variant
-        raise ToolError(f"item {item_id!r} not found (item ids differ from product ids)")
+        raise ToolError("Item not found")
 
     @tool(ToolKind.READ)
     def list_all_product_types(self) -> str:
@@ -225,27 +223,20 @@ class RetailTools(Toolkit):
         """
         order = self._order(order_id)
         if order["status"] != STATUS_PENDING:
-            raise ToolError(f"order {order_id} is {order['status']!r}; only pending orders can be cancelled")
+            raise ToolError("Non-pending order cannot be cancelled")
         if reason not in CANCEL_REASONS:
-            raise ToolError(f"invalid reason {reason!r}; use 'no longer needed' or 'ordered by mistake'")
-        # refund what each payment method still holds (payments minus earlier refunds)
-        net: dict[str, float] = {}
-        for entry in order["payment_history"]:
-            sign = 1 if entry["transaction_type"] == "payment" else -1
-            net[entry["payment_method_id"]] = net.get(entry["payment_method_id"], 0.0) + sign * entry["amount"]
+            raise ToolError("Invalid reason")
         refunds = []
-        for method_id, amount in net.items():
-            amount = money(amount)
-            if amount <= 0:
-                continue
-            refunds.append({"transaction_type": "refund", "amount": amount, "payment_method_id": method_id})
-            method = self._user(order["user_id"])["payment_methods"].get(method_id)
-            if method is not None and self._is_gift_card(method):
-                self._adjust_gift_card(method, amount)
+        for entry in order["payment_history"]:  # τ²-bench refunds every entry, as recorded
+            method_id = entry["payment_method_id"]
+            refunds.append({"transaction_type": "refund", "amount": entry["amount"], "payment_method_id": method_id})
+            method = self._payment_method(order["user_id"], method_id)
+            if self._is_gift_card(method):
+                self._adjust_gift_card(method, entry["amount"])
         order["status"] = STATUS_CANCELLED
         order["cancel_reason"] = reason
         order["payment_history"].extend(refunds)
-        return order
+        return order_view(order)
 
     @tool(ToolKind.WRITE)
     def modify_pending_order_address(
@@ -265,9 +256,9 @@ class RetailTools(Toolkit):
         """
         order = self._order(order_id)
         if STATUS_PENDING not in order["status"]:
-            raise ToolError(f"order {order_id} is {order['status']!r}; only pending orders can be modified")
+            raise ToolError("Non-pending order cannot be modified")
         order["address"] = _address(address1, address2, city, state, country, zip)
-        return order
+        return order_view(order)
 
     @tool(ToolKind.WRITE)
     def modify_pending_order_items(
@@ -288,16 +279,14 @@ class RetailTools(Toolkit):
         """
         order = self._order(order_id)
         if order["status"] != STATUS_PENDING:
-            raise ToolError(
-                f"order {order_id} is {order['status']!r}; items can be modified only once, on a pending order"
-            )
-        self._check_items_in_order(order, item_ids)
-        difference = self._price_difference(order, item_ids, new_item_ids)
+            raise ToolError("Non-pending order cannot be modified")
+        self._check_items_in_order(order, item_ids, "{item_id} not found")
+        if len(item_ids) != len(new_item_ids):
+            raise ToolError("The number of items to be exchanged should match")
+        difference, variant = self._price_difference(order, item_ids, new_item_ids, same_item_refused=True)
         method = self._payment_method(order["user_id"], payment_method_id)
         if self._is_gift_card(method) and method.get("balance", 0.0) < difference:
-            raise ToolError(
-                f"insufficient gift card balance ({method.get('balance', 0.0)}) to pay the price difference {difference}"
-            )
+            raise ToolError("Insufficient gift card balance to pay for the new item")
         order["payment_history"].append({
             "transaction_type": "payment" if difference > 0 else "refund",
             "amount": abs(difference),
@@ -305,17 +294,15 @@ class RetailTools(Toolkit):
         })
         if self._is_gift_card(method):
             self._adjust_gift_card(method, -difference)
-        changed: set[int] = set()
         for item_id, new_item_id in zip(item_ids, new_item_ids):
-            index = next(i for i, it in enumerate(order["items"]) if it["item_id"] == item_id and i not in changed)
-            changed.add(index)
-            item = order["items"][index]
-            variant = self.data["products"][item["product_id"]]["variants"][new_item_id]
+            item = next((it for it in order["items"] if it["item_id"] == item_id), None)
+            if item is None:
+                raise ToolError(f"Item {item_id} not found")
             item["item_id"] = new_item_id
-            item["price"] = variant["price"]
+            item["price"] = variant["price"]  # τ²-bench: the last new item's price and options
             item["options"] = dict(variant["options"])
         order["status"] = STATUS_ITEMS_MODIFIED
-        return order
+        return order_view(order)
 
     @tool(ToolKind.WRITE)
     def modify_pending_order_payment(self, order_id: str, payment_method_id: str) -> dict[str, Any]:
@@ -330,31 +317,26 @@ class RetailTools(Toolkit):
         """
         order = self._order(order_id)
         if STATUS_PENDING not in order["status"]:
-            raise ToolError(f"order {order_id} is {order['status']!r}; only pending orders can be modified")
+            raise ToolError("Non-pending order cannot be modified")
         method = self._payment_method(order["user_id"], payment_method_id)
         history = order["payment_history"]
         if len(history) != 1 or history[0]["transaction_type"] != "payment":
-            raise ToolError(
-                f"order {order_id} has {len(history)} payment entries; the payment method can only be "
-                "changed while the order holds exactly one payment"
-            )
+            raise ToolError("There should be exactly one payment for a pending order")
         old_method_id, amount = history[0]["payment_method_id"], history[0]["amount"]
         if old_method_id == payment_method_id:
-            raise ToolError(f"order {order_id} is already paid with {payment_method_id}; choose a different method")
+            raise ToolError("The new payment method should be different from the current one")
         if self._is_gift_card(method) and method.get("balance", 0.0) < amount:
-            raise ToolError(
-                f"insufficient gift card balance ({method.get('balance', 0.0)}) to pay the order total {amount}"
-            )
+            raise ToolError("Insufficient gift card balance to pay for the order")
         history.append({"transaction_type": "payment", "amount": amount, "payment_method_id": payment_method_id})
         history.append({"transaction_type": "refund", "amount": amount, "payment_method_id": old_method_id})
         if self._is_gift_card(method):
             self._adjust_gift_card(method, -amount)
-        old_method = self._user(order["user_id"])["payment_methods"].get(old_method_id)
-        if old_method is not None and self._is_gift_card(old_method):
+        old_method = self._payment_method(order["user_id"], old_method_id)
+        if self._is_gift_card(old_method):
             self._adjust_gift_card(old_method, amount)
-        return order
-
+        return order_view(order)
     # -- write tools: users -----------------------------------------------------------------
+
     @tool(ToolKind.WRITE)
     def modify_user_address(
         self, user_id: str, address1: str, address2: str, city: str, state: str, country: str, zip: str
@@ -374,8 +356,8 @@ class RetailTools(Toolkit):
         user = self._user(user_id)
         user["address"] = _address(address1, address2, city, state, country, zip)
         return user
-
     # -- write tools: delivered orders -------------------------------------------------------
+
     @tool(ToolKind.WRITE)
     def return_delivered_order_items(self, order_id: str, item_ids: list[str], payment_method_id: str) -> dict[str, Any]:
         """Request the return of items of a delivered order. The status becomes 'return requested'
@@ -390,18 +372,15 @@ class RetailTools(Toolkit):
         """
         order = self._order(order_id)
         if order["status"] != STATUS_DELIVERED:
-            raise ToolError(f"order {order_id} is {order['status']!r}; only delivered orders can be returned")
+            raise ToolError("Non-delivered order cannot be returned")
         method = self._payment_method(order["user_id"], payment_method_id)
-        original = order["payment_history"][0]["payment_method_id"] if order["payment_history"] else None
-        if not self._is_gift_card(method) and payment_method_id != original:
-            raise ToolError(
-                f"the refund must go to the original payment method ({original}) or a gift card, not {payment_method_id}"
-            )
-        self._check_items_in_order(order, item_ids)
+        if not self._is_gift_card(method) and payment_method_id != order["payment_history"][0]["payment_method_id"]:
+            raise ToolError("Payment method should be the original payment method")
+        self._check_items_in_order(order, item_ids, "Some item not found")
         order["status"] = STATUS_RETURN_REQUESTED
         order["return_items"] = sorted(item_ids)
         order["return_payment_method_id"] = payment_method_id
-        return order
+        return order_view(order)
 
     @tool(ToolKind.WRITE)
     def exchange_delivered_order_items(
@@ -422,20 +401,21 @@ class RetailTools(Toolkit):
         """
         order = self._order(order_id)
         if order["status"] != STATUS_DELIVERED:
-            raise ToolError(f"order {order_id} is {order['status']!r}; only delivered orders can be exchanged")
-        self._check_items_in_order(order, item_ids)
-        difference = self._price_difference(order, item_ids, new_item_ids)
+            raise ToolError("Non-delivered order cannot be exchanged")
+        self._check_items_in_order(order, item_ids, "Number of {item_id} not found.")
+        if len(item_ids) != len(new_item_ids):
+            raise ToolError("The number of items to be exchanged should match.")
+        difference, _ = self._price_difference(order, item_ids, new_item_ids, same_item_refused=False)
+        difference = round(difference, 2)
         method = self._payment_method(order["user_id"], payment_method_id)
         if self._is_gift_card(method) and method.get("balance", 0.0) < difference:
-            raise ToolError(
-                f"insufficient gift card balance ({method.get('balance', 0.0)}) to pay the price difference {difference}"
-            )
+            raise ToolError("Insufficient gift card balance to pay for the price difference")
         order["status"] = STATUS_EXCHANGE_REQUESTED
         order["exchange_items"] = sorted(item_ids)
         order["exchange_new_items"] = sorted(new_item_ids)
         order["exchange_payment_method_id"] = payment_method_id
         order["exchange_price_difference"] = difference
-        return order
+        return order_view(order)
 
     # -- generic tools -------------------------------------------------------------------------
     @tool(ToolKind.GENERIC)

@@ -224,27 +224,30 @@ def can_send_mms(phone: dict[str, Any]) -> bool:
     return not mms_blockers(phone)
 
 
+SIGNAL_ICONS = {"none": "📵 No Signal", "poor": "📶¹ Poor", "fair": "📶² Fair", "good": "📶³ Good",
+                "excellent": "📶⁴ Excellent"}
+
+
 def status_bar(phone: dict[str, Any]) -> str:
-    """The icons at the top of the screen, as text."""
+    """The icons at the top of the screen, as text (τ²-bench's wording and icons)."""
     device = phone["device"]
     parts = []
     if device["airplane_mode"]:
-        parts.append("Airplane Mode")
+        parts.append("✈️ Airplane Mode")
     else:
-        signal = device["network_signal_strength"]
-        parts.append("No Signal" if signal == "none" else f"Signal {SIGNAL_BARS.get(signal, 0)}/4 ({signal})")
+        parts.append(SIGNAL_ICONS.get(device["network_signal_strength"], "📵 No Signal"))
         tech = device["network_technology_connected"]
         if tech != "none":
             parts.append(tech)
-        if not device["data_enabled"]:
-            parts.append("Mobile Data Off")
-        elif tech == "none":
-            parts.append("No Mobile Data")
+        if device["data_enabled"] and tech != "none":
+            parts.append("📱 Data Enabled")
+            if device["data_saver_mode"]:
+                parts.append("🔽 Data Saver")
         else:
-            parts.append("Mobile Data On" + (" (Data Saver)" if device["data_saver_mode"] else ""))
-    if device["wifi_enabled"]:
-        parts.append(f"Wi-Fi: {device['wifi_ssid']}" if device["wifi_connected"] and device["wifi_ssid"] else "Wi-Fi On")
+            parts.append("📵 Data Disabled")
+    if device["wifi_enabled"] and device["wifi_connected"]:
+        parts.append(f"📡 Connected to {device['wifi_ssid']}" if device["wifi_ssid"] else "📡 Enabled")
     if device["vpn_connected"]:
-        parts.append("VPN")
-    parts.append(f"Battery {device['battery_level']}%")
+        parts.append("🔒 VPN Connected")
+    parts.append(f"🔋 {device['battery_level']}%")
     return " | ".join(parts)

@@ -96,7 +96,7 @@ class TelecomAgentTools(Toolkit):
             raise ToolError(f"line {line_id} is {line['status']}; only a Suspended line can be resumed")
         line["status"] = bo.LINE_ACTIVE
         line["suspension_start_date"] = None
-        return {"message": f"Line {line_id} resumed.", "line": line}
+        return {"message": "Line resumed successfully", "line": line}
 
     # -- billing ---------------------------------------------------------------------------
     @tool(ToolKind.READ)
@@ -129,7 +129,7 @@ class TelecomAgentTools(Toolkit):
             raise ToolError(f"customer {customer_id} already has a bill awaiting payment")
         bill = bo.get(self.data, "bills", bill_id)
         bill["status"] = bo.BILL_AWAITING
-        return f"Payment request for bill {bill_id} ({bill['total_due']:.2f} USD) sent to the customer."
+        return f"Payment request sent to the customer for bill {bill_id}"
 
     # -- usage, roaming, data --------------------------------------------------------------
     @tool(ToolKind.READ)
@@ -160,9 +160,9 @@ class TelecomAgentTools(Toolkit):
         """
         line = bo.customer_line(self.data, customer_id, line_id)
         if line["roaming_enabled"]:
-            return f"Roaming was already enabled on line {line_id}."
+            return "Roaming was already enabled"
         line["roaming_enabled"] = True
-        return f"Roaming enabled on line {line_id}."
+        return "Roaming enabled successfully"
 
     @tool(ToolKind.WRITE)
     def disable_roaming(self, customer_id: str, line_id: str) -> str:
@@ -174,9 +174,9 @@ class TelecomAgentTools(Toolkit):
         """
         line = bo.customer_line(self.data, customer_id, line_id)
         if not line["roaming_enabled"]:
-            return f"Roaming was already disabled on line {line_id}."
+            return "Roaming was already disabled"
         line["roaming_enabled"] = False
-        return f"Roaming disabled on line {line_id}."
+        return "Roaming disabled successfully"
 
     @tool(ToolKind.WRITE)
     def refuel_data(self, customer_id: str, line_id: str, gb_amount: float) -> dict[str, Any]:
@@ -195,8 +195,9 @@ class TelecomAgentTools(Toolkit):
         charge = round(gb_amount * price, 2)
         line["data_refueling_gb"] = round(float(line["data_refueling_gb"]) + gb_amount, 6)
         self._add_charge(customer_id, charge, f"Data refuel {gb_amount:g} GB at ${price:g}/GB - line {line_id}")
-        return {"message": f"Added {gb_amount:g} GB to line {line_id} for ${charge:.2f}.",
-                "new_data_refueling_gb": line["data_refueling_gb"], "charge": charge}
+        # τ²-bench shows this plain dict's numbers as text ("2.0"): its renderer stringifies them
+        return {"message": f"Successfully added {float(gb_amount)} GB of data for line {line_id} for ${charge:.2f}",
+                "new_data_refueling_gb": str(float(line["data_refueling_gb"])), "charge": str(float(charge))}
 
     @tool(ToolKind.GENERIC)
     def transfer_to_human_agents(self, summary: str) -> str:

@@ -42,14 +42,14 @@ class TelecomUserTools(Toolkit):
         return self.data["surroundings"]
 
     def _with_status_bar(self, message: str) -> str:
-        return f"{message}\nStatus bar: {ph.status_bar(self.data)}"
+        return f"{message}\nStatus Bar: {ph.status_bar(self.data)}"
 
     # == diagnostics (read-only) ============================================================
     @tool(ToolKind.READ)
     def check_status_bar(self) -> str:
         """Show the icons at the top of your phone's screen: signal, network type, mobile data, data saver,
         Wi-Fi, VPN and battery."""
-        return f"Status bar: {ph.status_bar(self.data)}"
+        return f"Status Bar: {ph.status_bar(self.data)}"
 
     @tool(ToolKind.READ)
     def check_network_status(self) -> str:
@@ -188,40 +188,40 @@ class TelecomUserTools(Toolkit):
         """
         self.device["network_mode_preference"] = mode
         ph.network_search(self.data)
-        return self._with_status_bar(f"Preferred network mode set to {mode}.")
+        return self._with_status_bar(f"Preferred Network Mode set to: {mode}")
 
     @tool(ToolKind.WRITE)
     def toggle_airplane_mode(self) -> str:
         """Turn Airplane Mode on or off. When on, all radios (cellular, Wi-Fi) are off."""
         self._set_airplane_mode(not self.device["airplane_mode"])
-        return self._with_status_bar(f"Airplane mode is now {'ON' if self.device['airplane_mode'] else 'OFF'}.")
+        return self._with_status_bar(f"Airplane Mode is now {'ON' if self.device['airplane_mode'] else 'OFF'}.")
 
     @tool(ToolKind.WRITE)
     def reseat_sim_card(self) -> str:
         """Take the SIM card out and put it back in."""
         self.device["sim_card_missing"] = False
         ph.network_search(self.data)
-        return self._with_status_bar("SIM card removed and re-inserted.")
+        return self._with_status_bar("SIM card re-seated successfully.")
 
     @tool(ToolKind.WRITE)
     def toggle_data(self) -> str:
         """Turn mobile data on or off."""
         self.device["data_enabled"] = not self.device["data_enabled"]
         ph.network_search(self.data)
-        return self._with_status_bar(f"Mobile data is now {'ON' if self.device['data_enabled'] else 'OFF'}.")
+        return self._with_status_bar(f"Mobile Data is now {'ON' if self.device['data_enabled'] else 'OFF'}.")
 
     @tool(ToolKind.WRITE)
     def toggle_roaming(self) -> str:
         """Turn data roaming on or off. Data roaming lets the phone use mobile data outside your home network."""
         self.device["roaming_enabled"] = not self.device["roaming_enabled"]
         ph.network_search(self.data)
-        return self._with_status_bar(f"Data roaming is now {'ON' if self.device['roaming_enabled'] else 'OFF'}.")
+        return self._with_status_bar(f"Data Roaming is now {'ON' if self.device['roaming_enabled'] else 'OFF'}.")
 
     @tool(ToolKind.WRITE)
     def toggle_data_saver_mode(self) -> str:
         """Turn Data Saver on or off. Data Saver limits data use and can slow the connection."""
         self.device["data_saver_mode"] = not self.device["data_saver_mode"]
-        return self._with_status_bar(f"Data Saver is now {'ON' if self.device['data_saver_mode'] else 'OFF'}.")
+        return self._with_status_bar(f"Data Saver Mode is now {'ON' if self.device['data_saver_mode'] else 'OFF'}.")
 
     @tool(ToolKind.WRITE)
     def set_apn_settings(self, apn_settings: ApnSettings) -> str:
@@ -232,13 +232,13 @@ class TelecomUserTools(Toolkit):
         """
         self.device["active_apn_settings"] = {**apn_settings.model_dump(), "reset_at_reboot": False}
         ph.network_search(self.data)
-        return self._with_status_bar(f"APN settings saved (APN name: {apn_settings.apn_name}).")
+        return self._with_status_bar(f"APN settings set to: {apn_settings.apn_name}")
 
     @tool(ToolKind.WRITE)
     def reset_apn_settings(self) -> str:
         """Restore the carrier's default APN settings. They take effect after the phone restarts."""
         self.device["active_apn_settings"]["reset_at_reboot"] = True
-        return self._with_status_bar("APN settings will be reset to the defaults at the next restart.")
+        return self._with_status_bar("APN settings will reset at reboot.")
 
     @tool(ToolKind.WRITE)
     def toggle_wifi(self) -> str:
@@ -261,17 +261,17 @@ class TelecomUserTools(Toolkit):
     def connect_vpn(self) -> str:
         """Connect to your VPN."""
         if self.device["vpn_connected"]:
-            return self._with_status_bar("The VPN is already connected.")
+            return self._with_status_bar("VPN already connected.")
         self.device.update(vpn_connected=True, vpn_enabled_setting=True, vpn_details=dict(DEFAULT_VPN))
-        return self._with_status_bar("VPN connected.")
+        return self._with_status_bar("VPN connected successfully.")
 
     @tool(ToolKind.WRITE)
     def disconnect_vpn(self) -> str:
         """Disconnect the VPN, if one is connected."""
         if not self.device["vpn_connected"]:
-            return self._with_status_bar("No VPN is connected.")
+            return self._with_status_bar("No active VPN connection to disconnect.")
         self.device.update(vpn_connected=False, vpn_details=None)
-        return self._with_status_bar("VPN disconnected.")
+        return self._with_status_bar("VPN disconnected successfully.")
 
     @tool(ToolKind.WRITE)
     def grant_app_permission(self, app_name: str, permission: str) -> str:
@@ -286,7 +286,7 @@ class TelecomUserTools(Toolkit):
         if permission not in app["permissions"]:
             raise ToolError(f"{app_name} has no permission {permission!r}; it has: {', '.join(app['permissions'])}")
         app["permissions"][permission] = True
-        return self._with_status_bar(f"Permission {permission} granted to {app_name}.")
+        return self._with_status_bar(f"Success. Permission '{permission}' granted to app '{app_name}'.")
 
     @tool(ToolKind.WRITE)
     def reboot_device(self) -> str:
@@ -294,10 +294,11 @@ class TelecomUserTools(Toolkit):
         notes = []
         if self.device["active_apn_settings"].get("reset_at_reboot"):
             self.device["active_apn_settings"] = ph.default_apn_settings()
-            notes.append("APN settings reset to the defaults.")
+            notes.append("Resetting APN settings...")
+        notes.append("Restarting network services...")
         self.device["network_connection_status"] = "searching"
         ph.network_search(self.data)
-        return self._with_status_bar(" ".join(["Phone restarted."] + notes))
+        return self._with_status_bar("\n".join(notes))
 
     @tool(ToolKind.WRITE)
     def make_payment(self) -> str:
@@ -306,7 +307,7 @@ class TelecomUserTools(Toolkit):
         if not request:
             raise ToolError("you have no payment request to pay")
         request["paid"] = True
-        return f"Paid {request['amount_due']:.2f} USD for bill {request['bill_id']}."
+        return f"Payment of {float(request['amount_due'])} USD has been made for bill {request['bill_id']}."
 
     # == helpers ============================================================================
     def _app(self, app_name: str) -> dict[str, Any]:
