@@ -19,13 +19,20 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import DataError
 from ..secrets import redact
+from ..output_errors import writing
 
 log = logging.getLogger(__name__)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write `text` to a temporary file beside `path`, fsync it, then rename over `path`."""
+    """Write `text` to a temporary file beside `path`, fsync it, then rename over `path`.
+    A full or read-only disk raises OutputWriteError naming `path`."""
     path = Path(path)
+    with writing(path):
+        return _atomic_write_text(path, text)
+
+
+def _atomic_write_text(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     # mkstemp makes the file private (0600); outputs are ordinary files, keep an old file's mode
@@ -114,13 +121,29 @@ class JsonlJournal:
             lines.append(redact(text) + "\n")
         if not lines:
             return 0
-        with self._lock:
+        with self._lock, writing(self.path):
             if not self._tail_checked:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._drop_torn_tail()
                 self._tail_checked = True
             self._write(lines)
         return len(lines)
+
+    def upsert(self, records: Iterable[dict[str, Any]]) -> int:
+        """Like `append`, but a key already in the file is replaced rather than written again: the
+        file is rewritten atomically without its old line (cheap for small journals such as the
+        per-step training log)."""
+        records = list(records)
+        new_keys = {self.key_of(record) for record in records}
+        if not new_keys & self.keys():
+            return self.append(records)
+        with self._lock:
+            kept = [r for r in self.records() if self.key_of(r) not in new_keys]
+            text = "".join(redact(json.dumps(r, ensure_ascii=False, separators=(",", ":"), default=_jsonable)) + "\n"
+                           for r in kept + records)
+            atomic_write_text(self.path, text)
+            self._tail_checked = True  # a whole new file: no torn tail
+        return len(records)
 
     def _write(self, lines: list[str]) -> None:
         with open(self.path, "a", encoding="utf-8") as handle:

@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import AgentclError
 from ..secrets import redact
+from ..output_errors import writing
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ def hold_run_dir(run_dir: str | Path, *, is_main: bool = True) -> Iterator[Path 
         yield None
         return
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    with writing(run_dir):
+        run_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(run_dir / LOCK_FILE, timeout=0, thread_local=False, fallback_to_soft=False)
     try:
         lock.acquire()
@@ -77,7 +79,8 @@ def hold_run_dir(run_dir: str | Path, *, is_main: bool = True) -> Iterator[Path 
         holder = {"pid": os.getpid(), "host": socket.gethostname(),
                   "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   "command": redact(" ".join([Path(sys.argv[0]).name, *sys.argv[1:]]))[:500]}
-        (run_dir / HOLDER_FILE).write_text(json.dumps(holder, indent=1) + "\n", encoding="utf-8")
+        with writing(run_dir / HOLDER_FILE):
+            (run_dir / HOLDER_FILE).write_text(json.dumps(holder, indent=1) + "\n", encoding="utf-8")
         yield run_dir / LOCK_FILE
     finally:
         lock.release()
