@@ -124,6 +124,8 @@ class TrainingConfig:
     save_steps: int = option(10, "write a checkpoint every N steps")
     save_total_limit: int | None = option(2, "keep at most this many checkpoints per stage")
     resume: bool = option(False, "continue each stage from its latest checkpoint in the output directory")
+    max_user_error_share: float = option(0.5, "stop the run when more than this share of a step's conversations "
+                                         "end in user_error (a failing user simulator); 1 = never")
     report_to: list[str] = option(help="extra metric sinks: tensorboard, wandb (comma-separated)",
                                   choices=REPORT_TARGETS, factory=list)
 

@@ -201,6 +201,10 @@ class CurriculumRunner:
                                         judge_runtime=session.judge_runtime, progress=self.progress,
                                         state=self.state)
             try:
+                # issue 14: a user simulator or judge that cannot answer stops the run before any work
+                from ..training.endpoint_health import check_endpoints
+
+                check_endpoints(session.user_simulator, session.judge_runtime)
                 self._evaluate_phase(0, targets, evaluator, store, adapter_dir=None)
                 train_model = None
                 previous_adapter: str | None = None

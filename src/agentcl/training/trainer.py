@@ -205,7 +205,8 @@ class TrainingSession:
             raise ConfigError("a 4-bit model can only be trained through a LoRA adapter (QLoRA)")
         record = TrainingRecordCallback(stage=stage.name, run_dir=config.output.output_dir, buffer=self.buffer,
                                         accelerator=state, num_generations=config.training.num_generations,
-                                        step_offset=step_offset)
+                                        step_offset=step_offset,
+                                        max_user_error_share=getattr(config.training, "max_user_error_share", None))
         trainer = GRPOTrainer(
             model=model,
             reward_funcs=list(reward_funcs) if reward_funcs is not None else [self.reward_fn],
