@@ -39,13 +39,13 @@ def _run(argv: list[str] | None, run_options: dict) -> None:
     with hold_run_dir(config.output.output_dir, is_main=process_state().is_main_process):
         if process_state().is_main_process:
             print(format_config(config), flush=True)
-            path = config.save(config.output.output_dir)
-            print(f"configuration saved to {path}", flush=True)
         if run_options:  # programmatic callers (tests) drive the training loop alone
             from agentcl.training.run_stages import run_training
 
+            if process_state().is_main_process:
+                print(f"configuration saved to {config.save(config.output.output_dir)}", flush=True)
             run_training(config, **run_options)
-        else:  # the curriculum: train + evaluate every stage, metrics, report (demo for --preset demo)
+        else:  # the curriculum (saves config.yaml once the run directory is validated); demo for --preset demo
             from agentcl.curriculum.runner import run
 
             run(config)

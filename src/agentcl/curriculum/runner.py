@@ -122,6 +122,10 @@ class CurriculumRunner:
 
     def _prepare_dir(self, names: list[str]) -> None:
         check_run_dir(self.run_dir, self.resume)  # on every process, so all of them stop together
+        if self.resume:  # issue 14: a resume must not silently change what the results mean
+            from ..report.config_dump import check_resume_settings
+
+            check_resume_settings(self.run_dir, self.config)
         if self.state.num_processes > 1:
             self.state.wait_for_everyone()  # every process has looked before the main one writes
         if not self.state.is_main_process:
@@ -297,6 +301,9 @@ def run(config: RunConfig) -> CurriculumResult:
     if config.preset == "demo":
         from ..demo import run_demo
 
+        if config.curriculum.data_dir:  # issue 14: the demo generates its own data; never ignore the flag silently
+            raise ConfigError("--preset demo prepares its own data and cannot use --data-dir "
+                              f"{config.curriculum.data_dir}; drop --preset demo to train on that data")
         return run_demo(config)
     return run_curriculum(config)
 
