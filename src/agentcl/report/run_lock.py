@@ -26,7 +26,7 @@ from filelock import FileLock, Timeout
 
 from ..errors import AgentclError
 from ..secrets import redact
-from ..output_errors import writing
+from ..output_errors import DISK_ERRNOS, OutputWriteError, explain_write_failure, writing
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,10 @@ def hold_run_dir(run_dir: str | Path, *, is_main: bool = True) -> Iterator[Path 
         raise RunDirInUseError(
             f"run directory {run_dir} is in use by {_describe(read_holder(run_dir))}; wait for that run to end "
             "(or stop it) before resuming, or choose another --output-dir") from None
-    except OSError as exc:  # a file system without flock: run, but say that nothing guards the directory
+    except OSError as exc:
+        if exc.errno in DISK_ERRNOS:  # a full or read-only disk: say so now, nothing could be written anyway
+            raise OutputWriteError(explain_write_failure(exc, run_dir / LOCK_FILE)) from exc
+        # a file system without flock: run, but say that nothing guards the directory
         log.warning("could not lock run directory %s (%s); make sure no other run writes to it", run_dir, exc)
         yield None
         return
