@@ -33,18 +33,22 @@ def _run(argv: list[str] | None, run_options: dict) -> None:
     from agentcl.training.model_loading import process_state
 
     config = parse_run_config(argv)
-    if process_state().is_main_process:
-        print(format_config(config), flush=True)
-        path = config.save(config.output.output_dir)
-        print(f"configuration saved to {path}", flush=True)
-    if run_options:  # programmatic callers (tests) drive the training loop alone
-        from agentcl.training.run_stages import run_training
+    # issue 14: one process at a time in a run directory, held for the whole run (main process only)
+    from agentcl.report.run_lock import hold_run_dir
 
-        run_training(config, **run_options)
-    else:  # the curriculum: train + evaluate every stage, metrics, report (demo for --preset demo)
-        from agentcl.curriculum.runner import run
+    with hold_run_dir(config.output.output_dir, is_main=process_state().is_main_process):
+        if process_state().is_main_process:
+            print(format_config(config), flush=True)
+        if run_options:  # programmatic callers (tests) drive the training loop alone
+            from agentcl.training.run_stages import run_training
 
-        run(config)
+            if process_state().is_main_process:
+                print(f"configuration saved to {config.save(config.output.output_dir)}", flush=True)
+            run_training(config, **run_options)
+        else:  # the curriculum (saves config.yaml once the run directory is validated); demo for --preset demo
+            from agentcl.curriculum.runner import run
+
+            run(config)
 
 
 if __name__ == "__main__":

@@ -151,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for name in names:
         domain = load_domain(name, args.data_dir)
+        if not domain.tasks:  # nothing checked is not a pass
+            from .errors import DataError
+
+            raise DataError(f"domain {name!r} has no tasks to check", path=domain.task_file)
         failed += sum(not r.ok for r in check_domain(domain, args.strict, console))
     if failed:
         console.print(f"[red]{failed} task(s) failed[/]")

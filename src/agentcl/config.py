@@ -124,6 +124,8 @@ class TrainingConfig:
     save_steps: int = option(10, "write a checkpoint every N steps")
     save_total_limit: int | None = option(2, "keep at most this many checkpoints per stage")
     resume: bool = option(False, "continue each stage from its latest checkpoint in the output directory")
+    max_user_error_share: float = option(0.5, "stop the run when more than this share of a step's conversations "
+                                         "end in user_error (a failing user simulator); 1 = never")
     report_to: list[str] = option(help="extra metric sinks: tensorboard, wandb (comma-separated)",
                                   choices=REPORT_TARGETS, factory=list)
 
@@ -239,6 +241,17 @@ def _parse_scalar(tp: Any, text: str, optional: bool) -> Any:
     return tp(text)
 
 
+def _scalar_flag(tp: Any, optional: bool) -> Callable[[str], Any]:
+    """An argparse `type` whose error names the expected type ("expected int, got 'abc'")."""
+    def parse(text: str) -> Any:
+        try:
+            return _parse_scalar(tp, text, optional)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {tp.__name__}{' or none' if optional else ''}, "
+                                             f"got {text!r}") from None
+    return parse
+
+
 def _comma_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
@@ -266,7 +279,7 @@ def _add_section_flags(parser: argparse.ArgumentParser, section: str, cls: type)
                                metavar="A,B,...", help=help_text + (f" (from: {', '.join(choices)})" if choices else ""))
         else:
             group.add_argument(*names, dest=dest, default=argparse.SUPPRESS, metavar=tp.__name__.upper(),
-                               type=lambda text, tp=tp, optional=optional: _parse_scalar(tp, text, optional),
+                               type=_scalar_flag(tp, optional),
                                choices=choices, help=help_text)
 
 

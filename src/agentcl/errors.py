@@ -52,4 +52,18 @@ def run_command(body: Callable[[], Any]) -> int:
     except AgentclError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full or read-only disk anywhere: one line naming the path, not a traceback
+        from .output_errors import explain_write_failure
+
+        message = explain_write_failure(exc) if exc.errno is not None and exc.errno in _disk_errnos() else None
+        if message is None:
+            raise
+        print(f"error: {redact(message)}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _disk_errnos() -> set[int]:
+    from .output_errors import DISK_ERRNOS
+
+    return DISK_ERRNOS

@@ -13,10 +13,13 @@ import re
 import threading
 from pathlib import Path
 
+from .errors import AgentclError
+
 MASK = "***REDACTED***"
 _KEY_SHAPE = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}")
 _known: set[str] = set()
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 class Secret:
@@ -64,15 +67,42 @@ def redact(text: str) -> str:
     return _KEY_SHAPE.sub(MASK, text)
 
 
+class KeyFileError(AgentclError, ValueError):
+    """A key file that cannot be used (empty), or a key given twice (flag and file)."""
+
+
+_warned_files: set[str] = set()
+
+
+def read_key_file(file_path: str | Path) -> str:
+    """The key in `file_path` (stripped). Missing: FileNotFoundError; empty: KeyFileError; readable by
+    every user of the machine: a warning (once per file) to `chmod 600` it."""
+    path = Path(file_path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"API key file not found: {path}")
+    if path.stat().st_mode & 0o004 and str(path) not in _warned_files:
+        _warned_files.add(str(path))
+        log.warning("API key file %s is readable by every user of this machine; restrict it: chmod 600 %s", path, path)
+    value = path.read_text(encoding="utf-8").strip()
+    if not value:
+        raise KeyFileError(f"API key file {path} is empty")
+    return value
+
+
+def check_key_sources(flag_value: str | None, file_path: str | None, flag: str = "the key flag",
+                      file_flag: str = "the key file") -> None:
+    """A key given both directly and as a file is ambiguous: refuse it rather than pick one."""
+    if flag_value and file_path:
+        raise KeyFileError(f"an API key was given both by {flag} and by {file_flag} ({file_path}); pass only one")
+
+
 def resolve_secret(flag_value: str | None, env_var: str | None = None, file_path: str | None = None) -> Secret:
-    """A key from, in order: the flag, the file, the environment variable."""
+    """A key from the flag or the file (never both: KeyFileError), else the environment variable."""
+    check_key_sources(flag_value, file_path)
     if flag_value:
         return Secret(flag_value)
     if file_path:
-        path = Path(file_path).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(f"API key file not found: {path}")
-        return Secret(path.read_text(encoding="utf-8").strip())
+        return Secret(read_key_file(file_path))
     if env_var and os.environ.get(env_var):
         return Secret(os.environ[env_var])
     return Secret(None)

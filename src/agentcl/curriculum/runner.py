@@ -122,6 +122,10 @@ class CurriculumRunner:
 
     def _prepare_dir(self, names: list[str]) -> None:
         check_run_dir(self.run_dir, self.resume)  # on every process, so all of them stop together
+        if self.resume:  # issue 14: a resume must not silently change what the results mean
+            from ..report.config_dump import check_resume_settings
+
+            check_resume_settings(self.run_dir, self.config)
         if self.state.num_processes > 1:
             self.state.wait_for_everyone()  # every process has looked before the main one writes
         if not self.state.is_main_process:
@@ -201,6 +205,10 @@ class CurriculumRunner:
                                         judge_runtime=session.judge_runtime, progress=self.progress,
                                         state=self.state)
             try:
+                # issue 14: a user simulator or judge that cannot answer stops the run before any work
+                from ..training.endpoint_health import check_endpoints
+
+                check_endpoints(session.user_simulator, session.judge_runtime)
                 self._evaluate_phase(0, targets, evaluator, store, adapter_dir=None)
                 train_model = None
                 previous_adapter: str | None = None
@@ -293,6 +301,9 @@ def run(config: RunConfig) -> CurriculumResult:
     if config.preset == "demo":
         from ..demo import run_demo
 
+        if config.curriculum.data_dir:  # issue 14: the demo generates its own data; never ignore the flag silently
+            raise ConfigError("--preset demo prepares its own data and cannot use --data-dir "
+                              f"{config.curriculum.data_dir}; drop --preset demo to train on that data")
         return run_demo(config)
     return run_curriculum(config)
 

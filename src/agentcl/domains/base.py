@@ -33,6 +33,7 @@ class DomainSpec:
     default_num_tasks: int = 100
     description: str = ""
     validate_db: Callable[[dict[str, Any], Path], None] | None = None  # raises DataError on a bad DB
+    validate_user_db: Callable[[dict[str, Any], Path], None] | None = None  # the same for user_db.*
 
     @property
     def default_data_dir(self) -> Path:
@@ -162,6 +163,8 @@ def load_domain_data(spec: DomainSpec, data_dir: str | Path | None = None) -> Do
         spec.validate_db(db.data, db_path)
     user_db_path = _first_existing(directory, spec.user_db_files)
     user_db = Database.load(user_db_path) if user_db_path else None
+    if user_db is not None and spec.validate_user_db is not None:
+        spec.validate_user_db(user_db.data, user_db_path)
     policy_parts = []
     for i, name in enumerate(spec.policy_files):
         path = directory / name

@@ -78,3 +78,19 @@ class Database:
 
     def dump(self) -> dict[str, Any]:
         return marshal.loads(marshal.dumps(self.data))
+
+
+def validate_against(model: type, data: Any, *, path: str | Path | None, what: str) -> Any:
+    """Validate `data` against a pydantic `model`; a failure raises DataError naming the file and
+    the first bad field by its path (e.g. `tasks.task_1.status`), with how many others are wrong."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        got = first.get("input")
+        shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
+        more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+        raise DataError(f"invalid {what} at {where}: {first['msg']} (got {shown}){more}", path=path) from None

@@ -68,3 +68,32 @@ def write_config_yaml(run_dir_or_file: str | Path, config: Any) -> Path:
         path = path / layout.CONFIG_YAML
     text = yaml.safe_dump(redact_config(config), sort_keys=False, allow_unicode=True)
     return atomic_write_text(path, redact(text))
+
+
+RESUME_INVARIANTS = (("seed",), ("curriculum", "eval_trials"))  # a resume that changes these is refused
+
+
+def check_resume_settings(run_dir: str | Path, config: Any) -> None:
+    """Refuse a resume whose seed or evaluation trials differ from the run's saved config.yaml (the
+    results would mix two settings). Raises DataError naming the file and the settings."""
+    from ..errors import DataError
+
+    path = Path(run_dir) / layout.CONFIG_YAML
+    if not path.is_file():
+        return
+    try:
+        saved = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise DataError(f"cannot read the saved configuration ({exc})", path=path) from None
+    now = redact_config(config)
+    changed = []
+    for keys in RESUME_INVARIANTS:
+        old, new = saved, now
+        for key in keys:
+            old = old.get(key) if isinstance(old, dict) else None
+            new = new.get(key) if isinstance(new, dict) else None
+        if old is not None and old != new:
+            changed.append(f"{'.'.join(keys)} {old!r} -> {new!r}")
+    if changed:
+        raise DataError(f"--resume with different settings than the run was started with: {'; '.join(changed)}; "
+                        "resume with the original values, or start a new --output-dir", path=path)

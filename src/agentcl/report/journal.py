@@ -1,8 +1,9 @@
 """Crash-safe files: an append-only JSON-lines journal, and atomic whole-file writes.
 
 A journal line is one JSON object. `append` writes a batch of lines and fsyncs once, so after it
-returns the batch survives a crash. A crash during a write can leave a torn last line; readers skip it, and
-the first append after reopening cuts it off (it was never acknowledged) so new lines start clean.
+returns the batch survives a crash. A crash during a write can leave a torn last line (terminated or not); readers skip it with a
+warning, and the first append after reopening cuts it off (it was never acknowledged) so new lines
+start clean. A line that does not parse anywhere else is an error naming the file and line.
 Records carry a key; reading keeps one record per key, the last one written.
 """
 
@@ -18,13 +19,20 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import DataError
 from ..secrets import redact
+from ..output_errors import writing
 
 log = logging.getLogger(__name__)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write `text` to a temporary file beside `path`, fsync it, then rename over `path`."""
+    """Write `text` to a temporary file beside `path`, fsync it, then rename over `path`.
+    A full or read-only disk raises OutputWriteError naming `path`."""
     path = Path(path)
+    with writing(path):
+        return _atomic_write_text(path, text)
+
+
+def _atomic_write_text(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     # mkstemp makes the file private (0600); outputs are ordinary files, keep an old file's mode
@@ -83,20 +91,24 @@ class JsonlJournal:
         self._tail_checked = False  # repaired on the first append, never by a mere reader
 
     def _drop_torn_tail(self) -> None:
-        """A file not ending in a newline was cut mid-write: cut it back to the last full line
-        (or, if the unterminated line is a whole record, just terminate it)."""
+        """Cut a torn last line (one that does not parse, newline-terminated or not) back to the
+        last full record; terminate an unterminated last line that is a whole record."""
         if not self.path.exists():
             return
         with open(self.path, "rb+") as handle:
             data = handle.read()
-            if not data or data.endswith(b"\n"):
+            body = data.rstrip(b"\n")
+            if not body:
                 return
-            keep = data.rfind(b"\n") + 1
-            if _parse(data[keep:]) is not None:
+            start = body.rfind(b"\n") + 1
+            if _parse(body[start:]) is None:
+                log.warning("%s: dropping a torn last line (%d bytes) left by an interrupted write", self.path,
+                            len(body) - start)
+                handle.truncate(start)
+            elif not data.endswith(b"\n"):
                 handle.write(b"\n")
             else:
-                log.warning("%s: dropping a torn last line (%d bytes) left by an interrupted write", self.path, len(data) - keep)
-                handle.truncate(keep)
+                return
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -109,13 +121,29 @@ class JsonlJournal:
             lines.append(redact(text) + "\n")
         if not lines:
             return 0
-        with self._lock:
+        with self._lock, writing(self.path):
             if not self._tail_checked:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._drop_torn_tail()
                 self._tail_checked = True
             self._write(lines)
         return len(lines)
+
+    def upsert(self, records: Iterable[dict[str, Any]]) -> int:
+        """Like `append`, but a key already in the file is replaced rather than written again: the
+        file is rewritten atomically without its old line (cheap for small journals such as the
+        per-step training log)."""
+        records = list(records)
+        new_keys = {self.key_of(record) for record in records}
+        if not new_keys & self.keys():
+            return self.append(records)
+        with self._lock:
+            kept = [r for r in self.records() if self.key_of(r) not in new_keys]
+            text = "".join(redact(json.dumps(r, ensure_ascii=False, separators=(",", ":"), default=_jsonable)) + "\n"
+                           for r in kept + records)
+            atomic_write_text(self.path, text)
+            self._tail_checked = True  # a whole new file: no torn tail
+        return len(records)
 
     def _write(self, lines: list[str]) -> None:
         with open(self.path, "a", encoding="utf-8") as handle:
@@ -127,8 +155,8 @@ class JsonlJournal:
         if not self.path.exists():
             return
         lines = self.path.read_bytes().split(b"\n")
-        # the piece after the last newline is empty, or a line still being (or never fully) written
-        last = len(lines)
+        # the last non-empty line may be torn (a crash while writing it): skipped with a warning
+        last = max((n for n, raw in enumerate(lines, start=1) if raw.strip()), default=0)
         for number, raw in enumerate(lines, start=1):
             if not raw.strip():
                 continue

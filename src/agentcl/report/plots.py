@@ -17,10 +17,13 @@ _DPI = 100
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
+    from ..output_errors import writing
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=_DPI, bbox_inches="tight")
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        FigureCanvasAgg(fig)
+        fig.savefig(path, dpi=_DPI, bbox_inches="tight")
     return path
 
 

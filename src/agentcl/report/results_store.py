@@ -163,7 +163,8 @@ class TrainingLog:
     Expected keys: `step` (int, global, required), `stage` (str, required), `reward_mean`
     (float); optional `reward_std`, `loss`, `kl`, `learning_rate`, `api_prompt_tokens`,
     `api_completion_tokens`, `api_cost_usd`, and anything else JSON-serialisable (kept as is).
-    A step logged again after resuming from a checkpoint replaces the earlier entry.
+    A step logged again after resuming from a checkpoint replaces the earlier entry in the file
+    (the file never holds a step twice).
     """
 
     def __init__(self, run_dir: str | Path):
@@ -175,7 +176,7 @@ class TrainingLog:
             if "step" not in step or "stage" not in step:
                 raise ValueError(f"a training-log entry needs 'step' and 'stage', got keys {sorted(step)}")
             records.append(dict(step))
-        return self.journal.append(records)
+        return self.journal.upsert(records)
 
     def steps(self) -> list[dict[str, Any]]:
         return sorted(self.journal.records(), key=lambda record: int(record["step"]))

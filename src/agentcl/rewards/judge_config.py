@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import AgentclError
-from ..secrets import Secret, resolve_secret
+from ..secrets import Secret, check_key_sources, resolve_secret
 from .composition import CompositionConfig, LengthPenalty
 
 JUDGE_KEY_ENV = "AGENTCL_JUDGE_API_KEY"
@@ -175,6 +175,7 @@ def judge_config_from_args(ns: argparse.Namespace) -> JudgeConfig:
         return getattr(ns, name, default)
 
     key_file = get("judge_api_key_file", None)
+    check_key_sources(get("judge_api_key", None), key_file, "--judge-api-key", "--judge-api-key-file")
     config = JudgeConfig(
         model=get("judge_model", d.model),
         api_base=get("judge_api_base", d.api_base),

@@ -53,7 +53,7 @@ class TrainingRecordCallback(TrainerCallback):
     """Gathers conversations after each step; the main process writes them and the step log."""
 
     def __init__(self, *, stage: str, run_dir: str | Path | None, buffer: ConversationBuffer, accelerator,
-                 num_generations: int, step_offset: int = 0):
+                 num_generations: int, step_offset: int = 0, max_user_error_share: float | None = None):
         self.stage = stage
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.buffer = buffer
@@ -66,6 +66,9 @@ class TrainingRecordCallback(TrainerCallback):
         self._pending_step: dict[str, Any] = {}
         self._store = None
         self._log = None
+        from .endpoint_health import UserErrorGuard
+
+        self.user_error_guard = UserErrorGuard(max_user_error_share)
 
     # -- writers (main process only) ---------------------------------------------------------
     def _writers(self):
@@ -89,6 +92,7 @@ class TrainingRecordCallback(TrainerCallback):
         if self.accelerator.num_processes > 1:
             records = gather_object(records)  # rank order = TRL's global sample order
         if not self.accelerator.is_main_process:
+            self._check_user_errors(records, state.global_step)  # every rank stops on the same step
             return control
         from ..curriculum.metrics import label_run
         from ..data_model import SimulationRun
@@ -118,7 +122,12 @@ class TrainingRecordCallback(TrainerCallback):
         if store is not None and runs:
             store.add(runs)
             self.runs_written += len(runs)
+        self._check_user_errors(records, state.global_step)  # after the step's conversations are saved
         return control
+
+    def _check_user_errors(self, records: list[dict[str, Any]], step: int) -> None:
+        reasons = [str(getattr(r.get("termination_reason"), "value", r.get("termination_reason"))) for r in records]
+        self.user_error_guard.check(reasons, step=step + self.step_offset, stage=self.stage)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if not self.accelerator.is_main_process or not logs or "loss" not in logs:

@@ -205,7 +205,8 @@ class TrainingSession:
             raise ConfigError("a 4-bit model can only be trained through a LoRA adapter (QLoRA)")
         record = TrainingRecordCallback(stage=stage.name, run_dir=config.output.output_dir, buffer=self.buffer,
                                         accelerator=state, num_generations=config.training.num_generations,
-                                        step_offset=step_offset)
+                                        step_offset=step_offset,
+                                        max_user_error_share=getattr(config.training, "max_user_error_share", None))
         trainer = GRPOTrainer(
             model=model,
             reward_funcs=list(reward_funcs) if reward_funcs is not None else [self.reward_fn],
@@ -235,23 +236,27 @@ class TrainingSession:
             log.info("stage %s: resuming from %s", stage.name, resume_from)
         started = time.perf_counter()
         self.buffer.take()  # nothing from an earlier, interrupted stage
-        trainer.train(resume_from_checkpoint=resume_from)
+        from ..output_errors import writing  # a full / read-only disk: say which path, and why
+
+        with writing(checkpoint_dir):
+            trainer.train(resume_from_checkpoint=resume_from)
         runtime = time.perf_counter() - started
 
         trained = trainer.model  # Trainer keeps the unwrapped model here (DDP wraps model_wrapped)
         if _is_peft(trained) and "ref" in getattr(trained, "peft_config", {}):
             trained.delete_adapter("ref")  # TRL's frozen copy for the KL term; the next stage makes its own
         saved_adapter = saved_model = None
-        if _is_peft(trained):
-            trainer.save_model(str(adapter_dir))  # every rank calls it; the main process writes
-            saved_adapter = adapter_dir
-        else:
-            saved_model = Path(config.output.output_dir) / "models" / stage.name
-            trainer.save_model(str(saved_model))
-        if trainer.accelerator.is_main_process:
-            adapter_dir.mkdir(parents=True, exist_ok=True)
-            (adapter_dir / STAGE_DONE_FILE).write_text(json.dumps(
-                {"stage": stage.name, "steps": trainer.state.global_step, "step_offset": step_offset}, indent=2))
+        with writing(adapter_dir):
+            if _is_peft(trained):
+                trainer.save_model(str(adapter_dir))  # every rank calls it; the main process writes
+                saved_adapter = adapter_dir
+            else:
+                saved_model = Path(config.output.output_dir) / "models" / stage.name
+                trainer.save_model(str(saved_model))
+            if trainer.accelerator.is_main_process:
+                adapter_dir.mkdir(parents=True, exist_ok=True)
+                (adapter_dir / STAGE_DONE_FILE).write_text(json.dumps(
+                    {"stage": stage.name, "steps": trainer.state.global_step, "step_offset": step_offset}, indent=2))
         trainer.accelerator.wait_for_everyone()
         return TrainResult(stage=stage.name, steps=trainer.state.global_step, model=trained,
                            adapter_dir=saved_adapter, checkpoint_dir=checkpoint_dir, model_dir=saved_model,

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ..errors import AgentclError
-from ..secrets import MASK, Secret, resolve_secret
+from ..secrets import MASK, KeyFileError, Secret, check_key_sources, read_key_file, resolve_secret
 from .llm_client import Endpoint
 
 DEFAULT_USER_TYPE = "openai_user_simulator"
@@ -157,7 +157,7 @@ def load_endpoints_file(path: str | Path, default_model: str, defaults: UserSimu
             raise UserConfigError(f"endpoints file {path}: item {i} has unknown keys {unknown}; allowed: {sorted(allowed)}")
         try:
             key = resolve_secret(item.get("api_key"), item.get("api_key_env"), item.get("api_key_file"))
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, KeyFileError) as exc:
             raise UserConfigError(f"endpoints file {path}: item {i}: {exc}") from None
         if not key and defaults is not None:
             key = defaults.api_key or resolve_secret(None, None, defaults.api_key_file)
@@ -214,8 +214,12 @@ def from_args(ns: argparse.Namespace, seed: int | None = None) -> UserSimulatorC
         key = resolve_secret(ns.openai_api_key, None, None)
     except FileNotFoundError as exc:  # pragma: no cover - resolve_secret only reads files when given one
         raise UserConfigError(str(exc)) from None
-    if ns.openai_api_key_file and not Path(ns.openai_api_key_file).expanduser().is_file():
-        raise UserConfigError(f"API key file not found: {ns.openai_api_key_file}")
+    check_key_sources(ns.openai_api_key, ns.openai_api_key_file, "--openai-api-key", "--openai-api-key-file")
+    if ns.openai_api_key_file:  # read now so that a missing or empty file stops the run at once
+        try:
+            read_key_file(ns.openai_api_key_file)
+        except FileNotFoundError:
+            raise UserConfigError(f"API key file not found: {ns.openai_api_key_file}") from None
     # --user-model serves both meanings (a litellm model string, a local model directory); each
     # simulator reads its own field, so a user type chosen later (e.g. from a YAML file) still works
     model = ns.user_model or ns.openai_model

@@ -1,6 +1,7 @@
 """The mock domain (4 agent tools, 2 user tools): the smallest domain, for tests and the demo."""
 
 from ..base import DomainSpec
+from .data_model import validate_mock_db, validate_mock_user_db
 from .generate import generate
 from .tools import MockAgentTools, MockUserTools
 
@@ -11,4 +12,6 @@ DOMAIN = DomainSpec(
     generate=generate,
     default_num_tasks=40,
     description="a task tracker with a notification inbox",
+    validate_db=validate_mock_db,
+    validate_user_db=validate_mock_user_db,
 )

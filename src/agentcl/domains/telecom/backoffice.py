@@ -139,6 +139,10 @@ def validate_back_office(data: dict[str, Any], path: Any = None) -> None:
             if item[key] in seen:
                 raise DataError(f"duplicate {key} {item[key]!r} in {collection}", path=path)
             seen.add(item[key])
+    from ...environment import validate_against
+    from .data_model import BackOffice
+
+    validate_against(BackOffice, data, path=path, what="telecom back office")
     ids = {c: {item[COLLECTIONS[c]] for item in data[c]} for c in REQUIRED_FIELDS}
     for line in data["lines"]:
         if line["plan_id"] not in ids["plans"]:
