@@ -34,7 +34,9 @@ class GenerationError(RuntimeError):
 @dataclass(frozen=True)
 class TaskFamily:
     name: str
-    build: Callable[..., "dict[str, Any] | None"]
+    # build(context, task_id, [variant]) -> task dict, or None when nothing fits. None here: the
+    # domain's generator builds this family's tasks in its own loop (mock, telecom).
+    build: Callable[..., "dict[str, Any] | None"] | None
     writes: bool | None  # whether the gold actions must change the database (None: it depends on the task)
     variants: tuple[str, ...] = ("",)
 

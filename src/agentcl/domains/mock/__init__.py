@@ -1,14 +1,13 @@
 """The mock domain (4 agent tools, 2 user tools): the smallest domain, for tests and the demo."""
 
 from ..base import DomainSpec
-from .generate import generate
 from .tools import MockAgentTools, MockUserTools
 
 DOMAIN = DomainSpec(
     name="mock",
     agent_toolkit=MockAgentTools,
     user_toolkit=MockUserTools,
-    generate=generate,
+    generator="agentcl.domains.mock.generation:generate",
     default_num_tasks=40,
     description="a task tracker with a notification inbox",
 )
