@@ -43,7 +43,7 @@ def generate_domain_data(domain: str, out_dir: str | Path, seed: int = 0, num_ta
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        generate(staging, seed, num_tasks or spec.default_num_tasks, verify_generated(spec))
+        generate(staging, seed, spec.default_num_tasks if num_tasks is None else num_tasks, verify_generated(spec))
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)
