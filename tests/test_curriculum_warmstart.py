@@ -130,6 +130,7 @@ def gold_token_accuracy(model, conversations) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # 80 SFTTrainer steps over four ~3k-token conversations: a few minutes on 2 free cores
 def test_supervised_pass_learns_the_gold_turns(tiny, mock_gold, tmp_path):
     model, _, base_dir = tiny
     good, bad = mock_gold

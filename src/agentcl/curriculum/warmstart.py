@@ -204,7 +204,8 @@ def sft_dataset(conversations: Sequence[Conversation]):
         turns = [i for i, m in enumerate(visible) if m.role == "assistant" and i > seen]
         if not turns:
             continue
-        rows.append({"prompt": _chat_dicts(visible[:turns[0]]), "completion": _chat_dicts(visible[turns[0]:turns[-1] + 1]),
+        rows.append({"prompt": _chat_dicts(visible[:turns[0]]),
+                     "completion": _chat_dicts(visible[turns[0]:turns[-1] + 1]),
                      "tools": json.dumps(c.tools, ensure_ascii=False)})
     return Dataset.from_list(rows)
 
@@ -246,6 +247,7 @@ def supervised_warm_start(model, tokenizer, dataset, settings: WarmStartSettings
     loss curve (every step)."""
     import tempfile
 
+    from transformers import PrinterCallback
     from trl import SFTTrainer
 
     settings = settings or WarmStartSettings()
@@ -255,6 +257,8 @@ def supervised_warm_start(model, tokenizer, dataset, settings: WarmStartSettings
     with tempfile.TemporaryDirectory(prefix="agentcl-warmstart-") as scratch:
         trainer = SFTTrainer(model=model, args=settings.sft_config(scratch, progress=progress),
                              train_dataset=dataset, processing_class=tokenizer)
+        if not progress:  # without a progress bar the Trainer prints every step's log line instead
+            trainer.remove_callback(PrinterCallback)
         trainer.train()
     losses = [float(h["loss"]) for h in trainer.state.log_history if "loss" in h]
     model.eval()

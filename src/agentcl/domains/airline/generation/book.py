@@ -10,7 +10,16 @@ from ...generation import TaskFamily
 from ..policy import FREE_BAGS
 from ..tools import BAG_PRICE, CABINS, INSURANCE_PRICE_PER_PASSENGER
 from ..world import FUTURE_DAYS, party
-from .context import CABIN_TEXT, MAX_ATTEMPTS, TaskMaker, TemplateError, airport_text, day_text, first_departure, person_text
+from .context import (
+    CABIN_TEXT,
+    MAX_ATTEMPTS,
+    TaskMaker,
+    TemplateError,
+    airport_text,
+    day_text,
+    first_departure,
+    person_text,
+)
 
 
 def build(ctx: TaskMaker, task_id: str, variant: str) -> dict[str, Any]:
@@ -113,4 +122,9 @@ def _cheapest(ctx: TaskMaker, options: list[list[tuple[str, str]]], cabin: str) 
     return min(options, key=key)
 
 
-FAMILY = TaskFamily("book", build, writes=True, variants=("direct_card", "direct_certificate", "onestop_gift_card", "round_trip_card"))
+FAMILY = TaskFamily("book", build, writes=True, variants=(
+    "direct_card",
+    "direct_certificate",
+    "onestop_gift_card",
+    "round_trip_card",
+))

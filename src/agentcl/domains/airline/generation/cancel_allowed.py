@@ -59,4 +59,9 @@ def build(ctx: TaskMaker, task_id: str, variant: str) -> dict[str, Any]:
         actions=actions, basis=["DB", "COMMUNICATE"], info=[str(refund)])
 
 
-FAMILY = TaskFamily("cancel_allowed", build, writes=True, variants=("within_24h", "business", "insurance", "airline_cancelled"))
+FAMILY = TaskFamily("cancel_allowed", build, writes=True, variants=(
+    "within_24h",
+    "business",
+    "insurance",
+    "airline_cancelled",
+))

@@ -63,5 +63,10 @@ def build(ctx: TaskMaker, task_id: str, variant: str) -> dict[str, Any]:
              instructions=instructions, actions=actions, basis=["DB"], nl=nl)
 
 
-FAMILY = TaskFamily("refuse", build, writes=False, variants=("cancel_no_grounds", "basic_economy_change", "compensation_not_eligible",
-                "cancel_insurance_wrong_reason", "add_passenger"))
+FAMILY = TaskFamily("refuse", build, writes=False, variants=(
+    "cancel_no_grounds",
+    "basic_economy_change",
+    "compensation_not_eligible",
+    "cancel_insurance_wrong_reason",
+    "add_passenger",
+))

@@ -14,15 +14,15 @@ from ...generation import GeneratedTask, Verifier, family_registry, generated_ta
 from ..build_db import build_db
 from ..data_model import validate_db
 from ..policy import POLICY
-from . import cancel, exchange, info, modify_items, modify_payment, order_address, refuse, returns, transfer, user_address
+from . import cancel, info, item_changes, modify_payment, order_address, refuse, returns, transfer, user_address
 from .context import TaskContext
 
 DEFAULT_NUM_TASKS = 100
 
 # The families, in the order the generator cycles through them (their names start the task ids).
 FAMILIES = family_registry([
-    cancel.FAMILY, order_address.FAMILY, modify_items.FAMILY, modify_payment.FAMILY, user_address.FAMILY,
-    returns.RETURN, returns.RETURN_GIFT_CARD, exchange.FAMILY, refuse.FAMILY, info.FAMILY, transfer.FAMILY,
+    cancel.FAMILY, order_address.FAMILY, item_changes.MODIFY_ITEMS, modify_payment.FAMILY, user_address.FAMILY,
+    returns.RETURN, returns.RETURN_GIFT_CARD, item_changes.EXCHANGE, refuse.FAMILY, info.FAMILY, transfer.FAMILY,
 ])
 
 

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ...generation import TaskFamily
-from .context import TaskContext, GoldActions, make_task, authenticate, refer_to_order, describe_options, describe_item, money_text, Task
+from .context import (
+    GoldActions,
+    Task,
+    TaskContext,
+    authenticate,
+    describe_item,
+    describe_options,
+    make_task,
+    money_text,
+    refer_to_order,
+)
 
 
 def answer_question(ctx: TaskContext, task_id: str) -> Task | None:

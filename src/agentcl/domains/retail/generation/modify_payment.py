@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from ...generation import TaskFamily
-from .context import TaskContext, GoldActions, make_task, authenticate, refer_to_order, describe_payment, confirm_instructions, Task
+from .context import (
+    GoldActions,
+    Task,
+    TaskContext,
+    authenticate,
+    confirm_instructions,
+    describe_payment,
+    make_task,
+    refer_to_order,
+)
 
 
 def modify_order_payment(ctx: TaskContext, task_id: str) -> Task | None:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from ...generation import TaskFamily
 from ..build_db import random_address
-from .context import TaskContext, GoldActions, make_task, authenticate, refer_to_order, describe_address, confirm_instructions, address_args, Task
+from .context import (
+    GoldActions,
+    Task,
+    TaskContext,
+    address_args,
+    authenticate,
+    confirm_instructions,
+    describe_address,
+    make_task,
+    refer_to_order,
+)
 
 
 def modify_order_address(ctx: TaskContext, task_id: str) -> Task | None:

@@ -1,4 +1,5 @@
-"""Retail task families `return`, `return_gift_card`: Return delivered items: refund to the original payment method or to a gift card."""
+"""Retail task families `return` and `return_gift_card`: return delivered items, refunded to the
+original payment method or to a gift card."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from typing import Any
 
 from ...generation import TaskFamily
 from ..tools import money
-from .context import TaskContext, GoldActions, make_task, authenticate, refer_to_order, describe_item, money_text, confirm_instructions, Task
+from .context import (
+    GoldActions,
+    Task,
+    TaskContext,
+    authenticate,
+    confirm_instructions,
+    describe_item,
+    make_task,
+    money_text,
+    refer_to_order,
+)
 
 
 def _return_items(ctx: TaskContext, order: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from ...generation import TaskFamily
 from ..build_db import random_address
-from .context import TaskContext, GoldActions, make_task, authenticate, describe_address, confirm_instructions, address_args, Task
+from .context import (
+    GoldActions,
+    Task,
+    TaskContext,
+    address_args,
+    authenticate,
+    confirm_instructions,
+    describe_address,
+    make_task,
+)
 
 
 def modify_user_address(ctx: TaskContext, task_id: str) -> Task | None:
