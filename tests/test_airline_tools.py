@@ -137,7 +137,7 @@ def test_exactly_the_benchmark_tools_with_kinds_and_schemas(tools):
 
 def test_domain_spec():
     assert DOMAIN.name == "airline" and DOMAIN.agent_toolkit is AirlineTools and DOMAIN.user_toolkit is None
-    assert DOMAIN.default_num_tasks == 100 and DOMAIN.generate is not None
+    assert DOMAIN.default_num_tasks == 100 and DOMAIN.generator is not None
 
 
 # -- reads -----------------------------------------------------------------------------------------

@@ -92,3 +92,16 @@ def test_a_missing_split_names_the_known_ones():
     plan, = plan_stages([Stage(name="airline", domain="airline", data_dir=str(REFERENCE_DATA), eval_split="base",
                                max_eval_tasks=2)], need_train=False)
     assert len(plan.eval_tasks) == 2 and plan.train_tasks == []
+
+
+def test_the_run_configuration_accepts_the_stage_syntax_its_error_recommends():
+    """`validate` used to reject 'name=domain' (it looked each item up as a domain name), although the
+    stage parser's message for a repeated domain recommends exactly that syntax."""
+    with pytest.raises(ConfigError) as info:
+        parse_run_config(["--domains", "mock,mock"])
+    advice = str(info.value).split("apart: '")[1].split("'")[0]
+    assert advice == "mock_again=mock"
+    config = parse_run_config(["--domains", f"mock,{advice}"])
+    assert [(s.name, s.domain) for s in stages_from_config(config)] == [("mock", "mock"), ("mock_again", "mock")]
+    with pytest.raises(ConfigError, match="unknown domain 'nowhere'"):
+        parse_run_config(["--domains", "mock,x=nowhere"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -96,11 +97,11 @@ def test_generate_writes_nothing_half_done(tmp_path, monkeypatch):
 
     spec = get_domain("mock")
 
-    def broken(out_dir, seed, num_tasks):
+    def broken(out_dir, seed, num_tasks, verify):
         (out_dir / "db.json").write_text("{}")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(type(spec), "generate", property(lambda self: broken), raising=False)
+    monkeypatch.setattr("agentcl.domains.mock.generation.generate", broken)
     with pytest.raises(RuntimeError):
         generate_domain_data("mock", tmp_path / "out" / "mock")
     assert not (tmp_path / "out" / "mock").exists()
@@ -114,3 +115,20 @@ def test_generate_refuses_to_replace_a_source_folder(tmp_path):
     with pytest.raises(FileExistsError, match="holds more than domain data"):
         generate_domain_data("mock", pkg)
     assert (pkg / "tools.py").exists()
+
+
+def test_loading_a_domain_does_not_import_its_generator():
+    """Generation code is imported only to generate data: loading every domain and building its
+    environment (what training and evaluation do) leaves the generation modules unimported."""
+    code = ("import sys\n"
+            "from agentcl.registry import DOMAINS, load_domain\n"
+            "for name in DOMAINS.names():\n"
+            "    load_domain(name).make_environment()\n"
+            "loaded = sorted(m for m in sys.modules if m.startswith('agentcl.') and 'generat' in m)\n"
+            "print(loaded)\n"
+            "from agentcl.generate_data import load_generator\n"
+            "load_generator(DOMAINS.get('airline'))\n"
+            "print('agentcl.domains.airline.generation.book' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO_ROOT,
+                         env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}).stdout.split("\n")
+    assert out[0] == "[]" and out[1] == "True"

@@ -8,13 +8,13 @@ import json
 
 import pytest
 
-from agentcl.check_data import check_domain, main as check_main
+from agentcl.check_data import check_domain, check_task, main as check_main
 from agentcl.data_model import Task
-from agentcl.domains.telecom.generate import build_task, sample_draft
-from agentcl.domains.telecom.replay import assertion_results, is_transfer_task, verify_task
+from agentcl.domains.generation import generated_task
+from agentcl.domains.telecom.generation import FAMILIES, build_task, needed_groups, sample_draft
 from agentcl.generate_data import generate_domain_data
 from agentcl.registry import get_domain, load_domain
-from agentcl.rewards.evaluator import fresh_environment, replay_gold
+from agentcl.rewards.evaluator import check_env_assertions, fresh_environment, replay_gold
 from helpers import REFERENCE_DATA
 
 
@@ -31,8 +31,20 @@ def generated(tmp_path_factory):
     return out
 
 
+def is_transfer_task(task: Task) -> bool:
+    return any(a.name == "transfer_to_human_agents" for a in task.gold_actions)
+
+
 def _needs_fix(task: Task) -> bool:
     return not is_transfer_task(task)
+
+
+def assertion_results(task: Task, env) -> list[bool]:
+    return [c.met for c in check_env_assertions(task.evaluation_criteria, env)]
+
+
+def _last_action_needed(task: Task) -> dict[str, list[int]]:
+    return {} if is_transfer_task(task) else {"last gold action": [len(task.gold_actions) - 1]}
 
 
 # -- reference tasks -----------------------------------------------------------------------
@@ -60,9 +72,9 @@ def test_reference_do_nothing_fails_every_task_that_needs_a_fix(reference):
 
 
 def test_reference_tasks_are_broken_until_their_last_fix(reference):
-    db, user_db = reference.db.data, reference.user_db.data
     for task in reference.tasks:
-        assert verify_task(task, db, user_db) == [], task.id
+        result = check_task(task, reference, strict=True, needed=_last_action_needed(task))
+        assert result.ok, (task.id, result.problems)
 
 
 def test_check_data_passes_the_reference_tasks(capsys):
@@ -104,39 +116,51 @@ def test_generated_tasks_cover_the_scenarios(generated):
     assert sorted(splits["train"] + splits["test"]) == sorted(t["id"] for t in tasks)
 
 
-def test_generated_tasks_every_fault_fix_is_needed(generated):
+def test_generated_tasks_are_broken_until_their_last_fix(generated):
     domain = load_domain("telecom", generated / "a")
     for task in domain.tasks:
-        assert verify_task(task, domain.db.data, domain.user_db.data) == [], task.id
+        result = check_task(task, domain, strict=True, needed=_last_action_needed(task))
+        assert result.ok, (task.id, result.problems)
 
 
-def test_verify_task_catches_bad_gold_fixes(generated):
+def test_the_verifier_catches_bad_gold_fixes(generated):
+    """The generator's verifier (check-data's, with each fault's fix and the last action needed)
+    accepts a sound task and names what is wrong with a broken one."""
     import random
+
+    from agentcl.check_data import verify_generated
 
     domain = load_domain("telecom", generated / "a")
     db, user_db = domain.db.data, domain.user_db.data
+    verify = verify_generated(get_domain("telecom"))
     rng = random.Random(0)
     draft = sample_draft(rng, db, 0, "mobile_data_issue")
     while len(draft.faults) < 2:
         draft = sample_draft(rng, db, 0, "mobile_data_issue")
     task, fixes = build_task("probe", draft)
-    assert verify_task(Task.model_validate(task), db, user_db, fixes) == []
+    family = FAMILIES["mobile_data_issue"]
+
+    def problems(task, fixes=None):
+        fixes = fixes if fixes is not None else {}
+        return " ".join(verify(db, [generated_task(task, family, needed_groups(task, fixes))], user_db).get("probe", []))
+
+    assert problems(task, fixes) == ""
 
     missing_last = json.loads(json.dumps(task))
     missing_last["evaluation_criteria"]["actions"].pop()
-    assert "env assertions fail after the gold actions" in verify_task(Task.model_validate(missing_last), db, user_db)
+    assert "gold conversation scores {'ENV_ASSERTION': 0.0}" in problems(missing_last)
 
     unbroken = json.loads(json.dumps(task))
     unbroken["initial_state"]["initialization_actions"] = unbroken["initial_state"]["initialization_actions"][:1]
-    unbroken["evaluation_criteria"]["actions"] = []
-    assert "the task is already fixed before any action" in verify_task(Task.model_validate(unbroken), db, user_db)
+    unbroken["evaluation_criteria"]["actions"] = [{"action_id": "x", "requestor": "user", "name": "toggle_wifi_calling",
+                                                   "arguments": {}}]
+    assert "do-nothing conversation scores 1.0 although the task needs a change" in problems(unbroken)
 
     # a fix for a fault that is not there is reported as not needed
     extra = json.loads(json.dumps(task))
     extra["evaluation_criteria"]["actions"].insert(0, {"action_id": "x", "requestor": "user", "name": "toggle_wifi_calling",
                                                        "arguments": {}})
-    problems = verify_task(Task.model_validate(extra), db, user_db, {"phantom": [0]})
-    assert "the fix of fault 'phantom' is not needed" in problems
+    assert "the gold actions of 'fix of phantom' are not needed" in problems(extra, {"phantom": [0]})
 
 
 def test_bad_back_office_names_the_file_and_the_problem(tmp_path):

@@ -12,22 +12,28 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Collection, Mapping, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
-from .data_model import Message, RewardType, Task, TerminationReason, ToolCall
-from .domains.base import DomainData
+from .data_model import Message, RewardInfo, RewardType, Task, TerminationReason, ToolCall
+from .domains.base import DomainData, DomainSpec
+from .domains.generation import GeneratedTask, Verifier
+from .environment import Database, Environment
 from .registry import DOMAINS, load_domain
 from .rewards.evaluator import fresh_environment, replay_gold, start_evaluation
 
 LOCAL_COMPONENTS = (RewardType.DB, RewardType.ENV_ASSERTION, RewardType.ACTION, RewardType.COMMUNICATE)
 
 
-def gold_conversation(task: Task) -> list[Message]:
-    """A conversation in which the agent does exactly the gold actions and says the info to say."""
+def gold_conversation(task: Task, skip: Collection[int] = ()) -> list[Message]:
+    """A conversation in which the agent does exactly the gold actions (but those at the `skip`
+    indices) and says the info to say."""
     messages = [Message(role="user", content="Hello, I need help.")]
     for i, action in enumerate(task.gold_actions):
+        if i in skip:
+            continue
         call = ToolCall(id=f"gold_{i}", name=action.name, arguments=action.arguments, requestor=action.requestor)
         role = "user" if action.requestor == "user" else "assistant"
         messages.append(Message(role=role, content=None, tool_calls=[call]))
@@ -59,8 +65,13 @@ class TaskCheck:
         return not self.problems
 
 
-def _local_reward(task: Task, domain: DomainData, messages: list[Message]) -> tuple[float, dict[str, float]]:
-    info = start_evaluation(task, domain, messages, TerminationReason.USER_STOP, skip_nl=True).info
+def _local_reward(task: Task, domain: DomainData, messages: list[Message],
+                  final_environment: Environment | None = None) -> tuple[float, dict[str, float]]:
+    return _reward_of(start_evaluation(task, domain, messages, TerminationReason.USER_STOP,
+                                       final_environment=final_environment, skip_nl=True).info)
+
+
+def _reward_of(info: RewardInfo) -> tuple[float, dict[str, float]]:
     parts = {k.value: v for k, v in info.reward_breakdown.items() if k in LOCAL_COMPONENTS}
     reward = 1.0
     for value in parts.values():
@@ -80,14 +91,25 @@ def env_assertions_reachable(task: Task) -> bool:
     return asserted <= sides
 
 
-def check_task(task: Task, domain: DomainData, strict: bool = False) -> TaskCheck:
+def _data_of(env) -> tuple[Any, Any]:
+    return env.agent_tools.db.data, env.user_tools.db.data if env.user_tools is not None else None
+
+
+def check_task(task: Task, domain: DomainData, strict: bool = False, *, writes: bool | None = None,
+               needed: Mapping[str, Sequence[int]] | None = None) -> TaskCheck:
+    """Check one task; the one verifier of tasks, for `check-data` and for every generator.
+
+    `writes` (a generator knows it from the task's family): whether the gold actions must change
+    the databases. `needed`: named groups of gold-action indices, each of which the task cannot do
+    without (the gold conversation with that group left out must not score 1).
+    """
     result = TaskCheck(task.id)
     start_env, _ = fresh_environment(domain, task)
     gold_env, tool_results = replay_gold(domain, task, as_conversation=True)  # errors as a conversation meets them
     result.gold_errors = [f"{a.name}: {m.content}" for a, m in zip(task.gold_actions, tool_results) if m.error]
-    result.gold_writes = (gold_env.agent_db_hash(), gold_env.user_db_hash()) != (
-        start_env.agent_db_hash(), start_env.user_db_hash())
-    _, result.gold_score = _local_reward(task, domain, gold_conversation(task))
+    result.gold_writes = _data_of(gold_env) != _data_of(start_env)  # plain equality: much cheaper than hashing
+    # The gold conversation makes exactly the gold calls, so its final state is the gold replay's.
+    _, result.gold_score = _local_reward(task, domain, gold_conversation(task), gold_env)
     counted = {k: v for k, v in result.gold_score.items()
                if k != RewardType.ENV_ASSERTION.value or env_assertions_reachable(task)}
     if any(v < 1.0 for v in counted.values()):
@@ -96,13 +118,40 @@ def check_task(task: Task, domain: DomainData, strict: bool = False) -> TaskChec
         result.notes.append("env assertions depend on steps outside the gold actions (not counted)")
     if strict and result.gold_errors:
         result.problems.append("gold replay errors: " + "; ".join(result.gold_errors))
-    needs_fix = result.gold_writes or any(
-        not c.met for c in start_evaluation(task, domain, do_nothing_conversation(), TerminationReason.USER_STOP,
-                                            skip_nl=True).info.env_assertion_checks)
-    result.nothing_score, _ = _local_reward(task, domain, do_nothing_conversation())
+    if writes is not None and writes != result.gold_writes:
+        result.problems.append(f"the gold actions {'change' if result.gold_writes else 'do not change'} the "
+                               f"database although the task {'writes' if writes else 'only reads'}")
+    nothing = start_evaluation(task, domain, do_nothing_conversation(), TerminationReason.USER_STOP,
+                               final_environment=start_env, skip_nl=True).info
+    needs_fix = result.gold_writes or any(not c.met for c in nothing.env_assertion_checks)
+    result.nothing_score = _reward_of(nothing)[0]
     if needs_fix and result.nothing_score != 0.0:
         result.problems.append(f"do-nothing conversation scores {result.nothing_score} although the task needs a change")
+    for name, indices in (needed or {}).items():
+        left_out = set(indices)
+        if _local_reward(task, domain, gold_conversation(task, skip=left_out))[0] >= 1.0:
+            result.problems.append(f"the gold actions of {name!r} are not needed: the task is solved without them")
     return result
+
+
+def verify_generated(spec: DomainSpec) -> Verifier:
+    """The verifier a generator calls on its tasks before anything is written: `check_task`,
+    strict (no gold action may fail), with each task's family saying whether it writes and which
+    groups of gold actions it cannot do without. Returns the problems of each failing task."""
+
+    def verify(db: dict[str, Any], tasks: Sequence[GeneratedTask],
+               user_db: dict[str, Any] | None = None) -> dict[str, list[str]]:
+        data = DomainData(spec, Path(f"<generated {spec.name} data>"), Database(db),
+                          Database(user_db) if user_db is not None else None, "",
+                          [Task.model_validate(t.task) for t in tasks])
+        problems = {}
+        for generated, task in zip(tasks, data.tasks):
+            result = check_task(task, data, strict=True, writes=generated.family.writes, needed=generated.needed)
+            if not result.ok:
+                problems[task.id] = result.problems
+        return problems
+
+    return verify
 
 
 def check_domain(domain: DomainData, strict: bool = False, console: Console | None = None) -> list[TaskCheck]:

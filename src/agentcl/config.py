@@ -511,11 +511,10 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(f"--learning-rate must be positive, got {t.learning_rate}")
     if t.beta < 0:
         raise ConfigError(f"--beta must be >= 0, got {t.beta}")
-    if not c.domains:
-        raise ConfigError("--domains needs at least one domain")
-    if len(set(c.domains)) != len(c.domains):
-        raise ConfigError(f"--domains lists a domain twice: {','.join(c.domains)}")
-    from .registry import DOMAINS, USER_SIMULATORS
+    from .curriculum.stages import parse_stages
+
+    parse_stages(list(c.domains), where="--domains")  # the stage syntax: 'domain', 'name=domain' or a mapping
+    from .registry import USER_SIMULATORS
 
     user_type = getattr(config.users, "user_type", None)
     if user_type is not None and user_type not in USER_SIMULATORS:
@@ -526,9 +525,6 @@ def validate(config: RunConfig) -> None:
             judge_validate()
         except ValueError as exc:
             raise ConfigError(f"judge settings: {exc}") from exc
-    for name in c.domains:
-        if name not in DOMAINS:
-            raise ConfigError(f"unknown domain {name!r} in --domains; known domains: {', '.join(DOMAINS.names())}")
     for target in t.report_to:
         if target not in REPORT_TARGETS:
             raise ConfigError(f"--report-to {target!r}; choose from {', '.join(REPORT_TARGETS)}")

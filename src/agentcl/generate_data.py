@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
+from .check_data import verify_generated
 from .registry import DOMAINS, get_domain
 
 
@@ -23,17 +26,24 @@ def _refuse_to_replace_non_data(out_dir: Path) -> None:
         raise FileExistsError(f"refusing to replace {out_dir}: it holds more than domain data ({names})")
 
 
+def load_generator(spec) -> Callable[..., None]:
+    """The domain's generator, imported now (domains do not import their generation code when they load)."""
+    if spec.generator is None:
+        raise ValueError(f"domain {spec.name!r} has no data generator")
+    module, _, name = spec.generator.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def generate_domain_data(domain: str, out_dir: str | Path, seed: int = 0, num_tasks: int | None = None) -> Path:
     """Generate into a temporary folder beside `out_dir`, then move it into place (nothing half-written)."""
     spec = get_domain(domain)
-    if spec.generate is None:
-        raise ValueError(f"domain {domain!r} has no data generator")
+    generate = load_generator(spec)
     out_dir = Path(out_dir)
     _refuse_to_replace_non_data(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        spec.generate(staging, seed, num_tasks or spec.default_num_tasks)
+        generate(staging, seed, spec.default_num_tasks if num_tasks is None else num_tasks, verify_generated(spec))
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)

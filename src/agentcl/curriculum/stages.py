@@ -94,8 +94,9 @@ def parse_stages(items: Sequence[Any], *, defaults: Mapping[str, Any] | None = N
     names = [s.name for s in stages]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ConfigError(f"{where}: stage names must be unique; repeated: {', '.join(duplicates)} "
-                          "(name a repeated domain's stages apart: 'airline_again=airline')")
+        domain = next(s.domain for s in stages if s.name == duplicates[0])
+        raise ConfigError(f"{where}: stage names must be unique; named twice: {', '.join(duplicates)} "
+                          f"(name a repeated domain's stages apart: '{duplicates[0]}_again={domain}')")
     from ..registry import DOMAINS
 
     for stage in stages:

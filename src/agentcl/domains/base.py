@@ -15,8 +15,6 @@ from ..errors import DataError
 
 PACKAGE_DOMAINS_DIR = Path(__file__).resolve().parent
 
-# generate(out_dir, seed, num_tasks) writes db / tasks / split_tasks / policy files into out_dir.
-Generator = Callable[[Path, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,9 @@ class DomainSpec:
     policy_files: tuple[str, ...] = ("policy.md",)  # joined in this order; the first is required
     task_files: tuple[str, ...] = ("tasks.json", "tasks_small.json")  # the first present is read
     sync: Callable[[Environment], None] | None = None
-    generate: Generator | None = None
+    # "module:function" of the seeded generator, imported only to generate data:
+    # function(out_dir, seed, num_tasks, verify) writes the domain files into out_dir (see generation.py).
+    generator: str | None = None
     default_num_tasks: int = 100
     description: str = ""
     validate_db: Callable[[dict[str, Any], Path], None] | None = None  # raises DataError on a bad DB

@@ -2,14 +2,13 @@
 
 from ..base import DomainSpec
 from .data_model import validate_mock_db, validate_mock_user_db
-from .generate import generate
 from .tools import MockAgentTools, MockUserTools
 
 DOMAIN = DomainSpec(
     name="mock",
     agent_toolkit=MockAgentTools,
     user_toolkit=MockUserTools,
-    generate=generate,
+    generator="agentcl.domains.mock.generation:generate",
     default_num_tasks=40,
     description="a task tracker with a notification inbox",
     validate_db=validate_mock_db,

@@ -2,17 +2,16 @@
 
 from ..base import DomainSpec
 from .data_model import validate_db
-from .generate import DEFAULT_NUM_TASKS, generate
 from .tools import RetailTools
 
 DOMAIN = DomainSpec(
     name="retail",
     agent_toolkit=RetailTools,
-    generate=generate,
-    default_num_tasks=DEFAULT_NUM_TASKS,
+    generator="agentcl.domains.retail.generation:generate",
+    default_num_tasks=100,
     validate_db=validate_db,
     description="an online store: cancel or modify pending orders, return or exchange delivered items, "
     "change addresses and payment methods",
 )
 
-__all__ = ["DOMAIN", "RetailTools", "generate"]
+__all__ = ["DOMAIN", "RetailTools"]

@@ -3,7 +3,6 @@ works a simulated phone (30 tools), and the sync step carries facts between them
 
 from ..base import DomainSpec
 from .backoffice import validate_back_office
-from .generate import generate
 from .sync import sync
 from .tools import TelecomAgentTools
 from .user_tools import TelecomUserTools
@@ -15,7 +14,7 @@ DOMAIN = DomainSpec(
     policy_files=("main_policy.md", "tech_support_manual.md"),
     task_files=("tasks.json", "tasks_small.json"),
     sync=sync,
-    generate=generate,
+    generator="agentcl.domains.telecom.generation:generate",
     default_num_tasks=100,
     validate_db=validate_back_office,
     description="mobile carrier tech support: back office for the agent, a simulated phone for the user",

@@ -1,6 +1,8 @@
 """Seeded generator of the telecom domain's default data: a back office, a healthy phone, and
 broken-phone tasks (no service, no or slow mobile data, failing MMS, combinations of these, with
-personas), every one verified by replaying its gold fix (see replay.verify_task).
+personas). A sampled task is kept only when check-data's verifier passes it: its gold fix
+works, the phone is broken without it, and the task cannot do without any fault's fix or
+without its last gold action (otherwise another task is drawn).
 
 Writes db.json, user_db.json, tasks.json, split_tasks.json, main_policy.md, tech_support_manual.md.
 """
@@ -13,15 +15,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ...data_model import Task
 from ...errors import DataError
 from ..base import dump_json
-from ..generation import make_splits
+from ..generation import TaskFamily, Verifier, family_registry, generated_task, make_splits
 from . import phone as ph
 from .backoffice import validate_back_office
 from .faults import FAULTS, FIX_ORDER, Case, Fault, check
 from .policy_text import MAIN_POLICY, TECH_SUPPORT_MANUAL
-from .replay import verify_task
 
 SPEED_TARGET_MBPS = 100.0  # "Excellent" starts here; the fixed phone reaches it only with every slowdown gone
 MAX_ATTEMPTS_PER_TASK = 50
@@ -58,6 +58,8 @@ PERSONAS: dict[str, str | None] = {
 }
 
 CATEGORIES = ("service_issue", "mobile_data_issue", "mms_issue")
+# One family per category; whether a task writes depends on its faults (a transfer may fix nothing).
+FAMILIES = family_registry([TaskFamily(category, build=None, writes=None) for category in CATEGORIES])
 CATEGORY_TEXT = {
     "service_issue": dict(
         reason="Your phone has no signal: you cannot call, text or use mobile data. You want service back.",
@@ -326,7 +328,18 @@ def build_task(task_id: str, draft: Draft) -> tuple[dict[str, Any], dict[str, li
     return task, fault_fixes
 
 
-def generate_tasks(db: dict[str, Any], user_db: dict[str, Any], seed: int, num_tasks: int) -> list[dict[str, Any]]:
+def needed_groups(task: dict[str, Any], fault_fixes: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The gold actions a fixable task cannot do without: each fault's fix, and its last action
+    (a transfer task has nothing to fix)."""
+    actions = task["evaluation_criteria"]["actions"]
+    if any(a["name"] == "transfer_to_human_agents" for a in actions):
+        return {}
+    return {**{f"fix of {fault}": indices for fault, indices in fault_fixes.items()},
+            "last gold action": [len(actions) - 1]}
+
+
+def generate_tasks(db: dict[str, Any], user_db: dict[str, Any], seed: int, num_tasks: int,
+                   verify: Verifier) -> list[dict[str, Any]]:
     rng = random.Random(f"telecom-tasks-{seed}")
     eligible = {need: _eligible_lines(db, need) for need in (False, True)}
     tasks = []
@@ -335,7 +348,8 @@ def generate_tasks(db: dict[str, Any], user_db: dict[str, Any], seed: int, num_t
         task_id = f"telecom_{index:03d}_{category}"
         for _ in range(MAX_ATTEMPTS_PER_TASK):
             task, fault_fixes = build_task(task_id, sample_draft(rng, db, index, category, eligible))
-            if not verify_task(Task.model_validate(task), db, user_db, fault_fixes):
+            candidate = generated_task(task, FAMILIES[category], needed_groups(task, fault_fixes))
+            if not verify(db, [candidate], user_db):
                 tasks.append(task)
                 break
         else:  # the catalogue is built so this does not happen; fail loudly if it ever does
@@ -343,7 +357,7 @@ def generate_tasks(db: dict[str, Any], user_db: dict[str, Any], seed: int, num_t
     return tasks
 
 
-def generate(out_dir: Path, seed: int = 0, num_tasks: int = 100) -> None:
+def generate(out_dir: Path, seed: int, num_tasks: int, verify: Verifier) -> None:
     if num_tasks < 1:
         raise ValueError("num_tasks must be at least 1")
     out_dir = Path(out_dir)
@@ -351,7 +365,7 @@ def generate(out_dir: Path, seed: int = 0, num_tasks: int = 100) -> None:
     db = build_back_office(rng, n_customers=min(MAX_CUSTOMERS, max(12, num_tasks // 5)))
     validate_back_office(db)
     user_db = healthy_phone()
-    tasks = generate_tasks(db, user_db, seed, num_tasks)
+    tasks = generate_tasks(db, user_db, seed, num_tasks, verify)
     dump_json(out_dir / "db.json", db)
     dump_json(out_dir / "user_db.json", user_db)
     dump_json(out_dir / "tasks.json", tasks)

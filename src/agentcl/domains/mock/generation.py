@@ -1,4 +1,8 @@
-"""Seeded generator of the mock domain's default data (users, tasks, and tasks for the agent)."""
+"""Seeded generator of the mock domain's default data (users, tasks, and tasks for the agent).
+
+Five task families in turn (create, complete, reopen, count, delete); every task is verified
+(check-data's verifier) before anything is written.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from ..generation import write_domain_files
+from ..generation import TaskFamily, Verifier, family_registry, generated_task, require_verified, write_domain_files
 
 POLICY = """
 # Task tracker support policy
@@ -26,6 +30,10 @@ FIRST_NAMES = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Femi", "Gus", "Hana", "Iv
 LAST_NAMES = ["Moreau", "Okafor", "Silva", "Tanaka", "Novak", "Haddad", "Reyes", "Berg", "Khan", "Price"]
 TOPICS = ["budget review", "design sync", "release notes", "customer call", "hiring loop", "security audit",
           "quarterly report", "onboarding doc", "vendor contract", "roadmap draft", "bug triage", "team offsite"]
+# Families in the order tasks cycle through them; this generator builds them in its own loop.
+FAMILIES = family_registry([TaskFamily("create", None, writes=True), TaskFamily("complete", None, writes=True),
+                            TaskFamily("reopen", None, writes=True), TaskFamily("count", None, writes=False),
+                            TaskFamily("delete", None, writes=False)])
 PERSONAS = [
     "Professional and direct; writes short, clear messages.",
     "Friendly and a little chatty, but gets to the point when asked.",
@@ -76,16 +84,18 @@ def _task(task_id: str, purpose: str, scenario: dict, actions: list, basis: list
     }
 
 
-def generate(out_dir: Path, seed: int = 0, num_tasks: int = 40) -> None:
+def generate(out_dir: Path, seed: int, num_tasks: int, verify: Verifier) -> None:
     rng = random.Random(seed)
     db = _build_db(rng, n_users=max(4, num_tasks // 4))
     users, tasks = db["users"], db["tasks"]
     next_task_number = len(tasks) + 1  # create_task numbers new tasks after the existing ones
     created_per_task: list[dict] = []
-    kinds = ["create", "complete", "reopen", "count", "delete"]
+    kinds = list(FAMILIES)
+    family_of: list[TaskFamily] = []
     for i in range(num_tasks):
         kind = kinds[i % len(kinds)]
         tid = f"mock_{kind}_{i}"
+        family_of.append(FAMILIES[kind])  # each turn of the loop adds one task of this family
         uid = f"user_{rng.randint(1, len(users))}"
         name = users[uid]["name"]
         if kind == "create":
@@ -130,5 +140,7 @@ def generate(out_dir: Path, seed: int = 0, num_tasks: int = 40) -> None:
                     [{"action_id": f"{tid}_0", "name": "transfer_to_human_agents",
                       "arguments": {"summary": f"User wants task {task_ref} deleted."}, "compare_args": []}],
                     ["DB", "ACTION"]))
+    require_verified(verify, db, [generated_task(t, f) for t, f in zip(created_per_task, family_of)],
+                     user_db={"notifications": {}})
     write_domain_files(out_dir, db=db, tasks=created_per_task, policy=POLICY, seed=seed,
                        user_db={"notifications": {}})
