@@ -95,8 +95,8 @@ def test_user_simulator_usage_is_kept_per_conversation(tiny, mock_targets):
 
 
 def test_evaluation_scores_with_the_judge_runtime(tiny, mock_targets):
-    from agentcl.rewards.judge_config import JudgeConfig
-    from agentcl.rewards.judge_runtime import JudgeRuntime
+    from agentcl.rewards.judge.config import JudgeConfig
+    from agentcl.rewards.judge.runtime import JudgeRuntime
 
     model, tokenizer = tiny
     with JudgeRuntime(JudgeConfig()) as judge, PolicyEvaluator(

@@ -23,7 +23,7 @@ from users_mock_agent import notification_task, run_conversation
 from agentcl.registry import load_domain
 from agentcl.secrets import install_log_redaction
 from agentcl.users import UserConversation, UserSimulatorConfig, add_user_args, from_args, make_user_simulator
-from agentcl.users.llm_client import LLMError
+from agentcl.llm.client import LLMError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEBUG_LOGGERS = ("", "agentcl", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx", "httpcore", "openai")

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from agentcl.rewards.composition import CompositionConfig, LengthPenalty, RewardComposer, length_penalty
-from agentcl.rewards.judge_config import JudgeConfig, JudgeConfigError, add_judge_args, judge_config_from_args
+from agentcl.rewards.judge.config import JudgeConfig, JudgeConfigError, add_judge_args, judge_config_from_args
 from agentcl.secrets import Secret
 
 
@@ -97,7 +97,7 @@ def test_endpoint_and_key_default_to_the_user_simulators(monkeypatch):
 
 
 def test_judge_endpoints_inherit_the_user_simulators_with_the_judge_model(tmp_path, monkeypatch):
-    from agentcl.rewards.judge_client import judge_endpoints
+    from agentcl.rewards.judge.client import judge_endpoints
     from agentcl.users.config import UserSimulatorConfig
 
     monkeypatch.delenv("AGENTCL_JUDGE_API_KEY", raising=False)
@@ -128,7 +128,7 @@ def test_bad_settings_name_their_flag(argv, message):
 
 def test_the_run_config_fills_the_judge_section_from_flags_and_yaml(tmp_path):
     from agentcl.config import parse_run_config
-    from agentcl.rewards.judge_client import judge_endpoints
+    from agentcl.rewards.judge.client import judge_endpoints
 
     config = parse_run_config(["--judge-model", "judge", "--judge-coefficient", "0.3", "--length-penalty",
                                "--judge-api-key", "sk-" "judge-flag-key-0123456789"])

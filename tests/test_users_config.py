@@ -10,7 +10,7 @@ from agentcl.errors import UnknownNameError
 from agentcl.secrets import MASK, Secret
 from agentcl.users import UserConfigError, UserSimulatorConfig, add_user_args, from_args, make_user_simulator
 from agentcl.users.config import OPENAI_DEFAULT_BASE, load_endpoints_file
-from agentcl.users.llm_client import Endpoint, LLMClient
+from agentcl.llm.client import Endpoint, LLMClient
 
 
 def parse(*argv: str) -> UserSimulatorConfig:

@@ -141,7 +141,7 @@ def _user_config_class():
 
 
 def _judge_config_class():
-    from .rewards.judge_config import JudgeConfig
+    from .rewards.judge.config import JudgeConfig
 
     return JudgeConfig
 
@@ -291,7 +291,7 @@ def build_parser(prog: str = "run.py") -> argparse.ArgumentParser:
 
 # The user-simulator and judge sections come with their own flags; their dests are theirs.
 def _foreign_sections() -> dict[str, tuple[type, Callable, Callable]]:
-    from .rewards.judge_config import add_judge_args, judge_config_from_args
+    from .rewards.judge.config import add_judge_args, judge_config_from_args
     from .users.config import add_user_args
     from .users.config import from_args as user_config_from_args
 

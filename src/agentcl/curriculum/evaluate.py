@@ -193,7 +193,7 @@ def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, s
 class PolicyEvaluator:
     """Runs evaluation phases with one user simulator and one event loop for the whole run.
 
-    `judge_runtime` (agentcl.rewards.judge_runtime.JudgeRuntime) scores NL assertions with the
+    `judge_runtime` (agentcl.rewards.judge.runtime.JudgeRuntime) scores NL assertions with the
     configured judge (LLM through the async dispatcher, or heuristic); without it the heuristic
     judge is used. `close()` stops the engine's event loop and closes the user simulator.
     """

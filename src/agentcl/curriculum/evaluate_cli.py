@@ -71,8 +71,8 @@ def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_s
     """Evaluate `config.model` (+ `config.model.adapter`) on `config.curriculum.domains`; returns the report path."""
     from ..config import ConfigError
     from ..report import ResultsStore, build_report, write_curriculum
-    from ..rewards.judge_cache import default_cache_dir
-    from ..rewards.judge_runtime import JudgeRuntime
+    from ..rewards.judge.cache import default_cache_dir
+    from ..rewards.judge.runtime import JudgeRuntime
     from ..training.model_loading import load_policy
     from ..training.run_stages import local_relay
     from .evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config

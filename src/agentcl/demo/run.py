@@ -185,8 +185,8 @@ def _evaluate_baseline(config: RunConfig, base: Path, state) -> None:
     from ..curriculum.evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config
     from ..curriculum.stages import plan_stages, stages_from_config
     from ..report import ResultsStore, build_report
-    from ..rewards.judge_cache import default_cache_dir
-    from ..rewards.judge_runtime import JudgeRuntime
+    from ..rewards.judge.cache import default_cache_dir
+    from ..rewards.judge.runtime import JudgeRuntime
     from ..training.model_loading import load_policy
     from ..training.run_stages import local_relay
     from ..users import make_user_simulator

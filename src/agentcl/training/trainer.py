@@ -108,8 +108,8 @@ class TrainingSession:
     @property
     def judge_runtime(self):
         if self._judge_runtime is None:
-            from ..rewards.judge_cache import default_cache_dir
-            from ..rewards.judge_runtime import JudgeRuntime
+            from ..rewards.judge.cache import default_cache_dir
+            from ..rewards.judge.runtime import JudgeRuntime
 
             self._judge_runtime = JudgeRuntime(self.config.judge, user_config=self.config.users,
                                                default_cache_dir=default_cache_dir(self.config.output.output_dir))
@@ -141,7 +141,7 @@ class TrainingSession:
     def reward_fn(self):
         """The async reward function TRL awaits: collects judge futures, composes, records conversations."""
         if self._reward_fn is None:
-            from ..rewards.judge_reward import make_async_reward_fn
+            from ..rewards.judge.reward import make_async_reward_fn
 
             inner = make_async_reward_fn(self.judge_runtime.composer,
                                          max_tokens=self.config.rollout.max_conversation_tokens,

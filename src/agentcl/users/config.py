@@ -20,7 +20,7 @@ import yaml
 
 from ..errors import AgentclError
 from ..secrets import MASK, Secret, resolve_secret
-from .llm_client import Endpoint
+from ..llm.client import Endpoint
 
 DEFAULT_USER_TYPE = "openai_user_simulator"
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"

@@ -16,9 +16,9 @@ import argparse
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import AgentclError
-from ..secrets import Secret, resolve_secret
-from .composition import CompositionConfig, LengthPenalty
+from ...errors import AgentclError
+from ...secrets import Secret, resolve_secret
+from ..composition import CompositionConfig, LengthPenalty
 
 JUDGE_KEY_ENV = "AGENTCL_JUDGE_API_KEY"
 JUDGE_CHOICES = ("auto", "llm", "heuristic")
