@@ -35,7 +35,7 @@ def _run(argv: list[str] | None, run_options: dict) -> None:
     config = parse_run_config(argv)
     if process_state().is_main_process:
         print(format_config(config), flush=True)
-        path = config.save(config.output.output_dir)
+        path = config.save(config.training.output_dir)
         print(f"configuration saved to {path}", flush=True)
     if run_options:  # programmatic callers (tests) drive the training loop alone
         from agentcl.training.run_stages import run_training

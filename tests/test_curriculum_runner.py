@@ -133,12 +133,12 @@ def test_resume_with_another_stage_list_is_refused(finished_run):
     from agentcl.errors import DataError
 
     config, _ = finished_run
-    config.training.resume = True
+    config.run.resume = True
     try:
         with pytest.raises(DataError, match="refusing to resume"):
             run_curriculum(config, stages=two_mock_stages(), user_simulator_factory=TrialLengthUser, progress=False)
     finally:
-        config.training.resume = False
+        config.run.resume = False
 
 
 # --- kill -9 in the middle of a stage, then --resume ------------------------------------------

@@ -24,10 +24,10 @@ from helpers import REPO_ROOT
 
 def test_demo_config_is_the_demo_preset_with_flags_on_top():
     config = demo_config(["--max-steps", "5"])
-    assert config.preset == "demo" and config.local_relay
-    assert config.curriculum.domains == DEMO_PRESET["curriculum"]["domains"] == ["mock", "airline", "retail"]
+    assert config.run.preset == "demo" and config.run.local_relay
+    assert config.curriculum.domains == DEMO_PRESET["domains"] == ["mock", "airline", "retail"]
     assert config.training.max_steps == 5  # the flag wins over the preset
-    assert config.rollout.max_conversation_tokens == DEMO_PRESET["rollout"]["max_conversation_tokens"]
+    assert config.rollout.max_conversation_tokens == DEMO_PRESET["max_conversation_tokens"]
     assert config.judge.model == "judge" and config.judge.judge_coefficient > 0  # the async LLM judge is used
     assert config.users.user_type == "openai_user_simulator"
 

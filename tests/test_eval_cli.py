@@ -20,10 +20,10 @@ def random_adapter(tmp_path_factory):
     """A LoRA adapter with non-zero weights on the tiny agent (what training would leave behind)."""
     from peft import LoraConfig, get_peft_model
 
-    from agentcl.config import ModelConfig
+    from agentcl.config import ModelArgs
     from agentcl.training.model_loading import load_base_model
 
-    model = load_base_model(ModelConfig(name="tiny"))
+    model = load_base_model(ModelArgs(model_name_or_path="tiny"))
     peft = get_peft_model(model, LoraConfig(r=4, lora_alpha=16, target_modules=["q_proj", "v_proj"],
                                             init_lora_weights=False))
     path = tmp_path_factory.mktemp("adapter") / "mock"

@@ -60,10 +60,10 @@ def test_grpo_steps_end_to_end_with_checkpoint_and_resume(tmp_path, relay, capsy
     assert list((out / "logs" / "mock").rglob("events.out.tfevents*")), "no tensorboard events"
 
     # the adapter loads back for evaluation
-    from agentcl.config import ModelConfig
+    from agentcl.config import ModelArgs
     from agentcl.training import load_policy
 
-    policy, _ = load_policy(ModelConfig(name="tiny"), adapter)
+    policy, _ = load_policy(ModelArgs(model_name_or_path="tiny"), adapter)
     assert not policy.training
     loaded = {n: p for n, p in policy.named_parameters() if "lora_B" in n}
     assert loaded and any(torch.count_nonzero(p) > 0 for p in loaded.values())

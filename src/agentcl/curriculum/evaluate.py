@@ -78,7 +78,8 @@ def eval_settings_from_config(config: "RunConfig", *, trials: int | None = None)
         max_batch_size=default_generate_chunk(),
         trials=trials if trials is not None else config.curriculum.eval_trials,
         seed=config.seed,
-        generation=GenerationParams(max_new_tokens=r.max_new_tokens, temperature=r.temperature, top_p=r.top_p),
+        generation=GenerationParams(max_new_tokens=r.max_new_tokens, temperature=config.training.temperature,
+                                    top_p=config.training.top_p),
         limits=RolloutLimits(max_steps=r.max_conversation_steps, max_errors=max(1, r.max_errors),
                              max_total_tokens=r.max_conversation_tokens),
     )

@@ -83,7 +83,7 @@ def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_s
     from ..training.model_loading import process_state
 
     state = process_state()
-    run_dir = Path(config.output.output_dir)
+    run_dir = Path(config.training.output_dir)
     plans = plan_stages(stages_from_config(config), need_train=False)
     if task_ids:
         wanted = set(task_ids)
@@ -95,7 +95,7 @@ def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_s
             raise ConfigError(f"--task-ids: not in split {config.curriculum.eval_split!r} of "
                               f"{', '.join(p.data.name for p in plans)}: {', '.join(missing)}")
     names = [p.name for p in plans]
-    check_run_dir(run_dir, config.training.resume)  # every process, before the main one writes
+    check_run_dir(run_dir, config.run.resume)  # every process, before the main one writes
     if state.num_processes > 1:
         state.wait_for_everyone()
     if state.is_main_process:
@@ -167,11 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_parser("python -m agentcl eval").print_help()
         return 0
     def body() -> None:
-        from ..config import OutputConfig
+        from ..config import PROJECT_DEFAULTS
 
         config = parse_run_config(_translate(args, rest), prog="python -m agentcl eval")
-        if config.output.output_dir == OutputConfig().output_dir:  # not chosen by flag or YAML
-            config.output.output_dir = str(default_output_dir(config.model.name, config.model.adapter,
+        if config.training.output_dir == PROJECT_DEFAULTS["output_dir"]:  # not chosen by flag or YAML
+            config.training.output_dir = str(default_output_dir(config.model.name, config.model.adapter,
                                                               config.curriculum.domains))
         task_ids = [t.strip() for t in args.task_ids.split(",") if t.strip()] if args.task_ids else None
         run_evaluation(config, task_ids=task_ids, max_batch_size=args.max_batch_size)

@@ -87,7 +87,7 @@ def _release_memory() -> None:
 
 
 class CurriculumRunner:
-    """One run of a curriculum in `config.output.output_dir`; call `run()` once."""
+    """One run of a curriculum in `config.training.output_dir`; call `run()` once."""
 
     def __init__(self, config: RunConfig, *, stages: Sequence[Stage] | None = None,
                  user_simulator_factory: UserFactory | None = None, judge_runtime=None, progress: bool = True):
@@ -96,11 +96,11 @@ class CurriculumRunner:
         self.config = config
         self.state = process_state()  # gloo on a CPU-only torchrun, not one process per rank
         self.stages = list(stages) if stages is not None else stages_from_config(config)
-        self.run_dir = Path(config.output.output_dir)
+        self.run_dir = Path(config.training.output_dir)
         self.user_simulator_factory = user_simulator_factory
         self.judge_runtime = judge_runtime
         self.progress = progress
-        self.resume = bool(config.training.resume)
+        self.resume = bool(config.run.resume)
 
     # -- helpers -------------------------------------------------------------------------------
     def _new_user_simulator(self):
@@ -283,14 +283,14 @@ def _fmt(value: float | None) -> str:
 def run_curriculum(config: RunConfig, *, stages: Sequence[Stage] | None = None,
                    user_simulator_factory: UserFactory | None = None, judge_runtime=None,
                    progress: bool = True) -> CurriculumResult:
-    """Run (or, with config.training.resume, continue) the curriculum of `config`."""
+    """Run (or, with config.run.resume, continue) the curriculum of `config`."""
     return CurriculumRunner(config, stages=stages, user_simulator_factory=user_simulator_factory,
                             judge_runtime=judge_runtime, progress=progress).run()
 
 
 def run(config: RunConfig) -> CurriculumResult:
     """What run.py calls: the offline demo for `--preset demo`, the curriculum otherwise."""
-    if config.preset == "demo":
+    if config.run.preset == "demo":
         from ..demo import run_demo
 
         return run_demo(config)

@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 
 @contextmanager
 def local_relay(config: RunConfig) -> Iterator[str | None]:
-    """With `config.local_relay`, serve the scripted user and offline judge locally and point the
+    """With `config.run.local_relay`, serve the scripted user and offline judge locally and point the
     user simulator (and, through it, the judge) at it; yields the base URL (None when off)."""
-    if not config.local_relay:
+    if not config.run.local_relay:
         yield None
         return
     from ..relay import RelayServer
@@ -73,7 +73,7 @@ def run_training(config: RunConfig, *, rollout_options: dict[str, Any] | None = 
     transformers TrainerCallbacks for every stage's trainer."""
     state = process_state()
     stages = [StageSpec.of(name) for name in config.curriculum.domains]
-    run_dir = Path(config.output.output_dir)
+    run_dir = Path(config.training.output_dir)
     if state.is_main_process:
         from ..report.results_store import write_curriculum
 
@@ -85,7 +85,7 @@ def run_training(config: RunConfig, *, rollout_options: dict[str, Any] | None = 
     step_offset = 0
     with local_relay(config), TrainingSession(config, rollout_options=rollout_options) as session:
         for stage in stages:
-            done = finished_stage(config, stage.name) if config.training.resume else None
+            done = finished_stage(config, stage.name) if config.run.resume else None
             if done is not None and int(done.get("steps", 0)) >= config.training.max_steps:
                 _, adapter_dir = stage_paths(config, stage.name)
                 full_model_dir = run_dir / "models" / stage.name
