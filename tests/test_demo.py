@@ -112,10 +112,10 @@ def test_fast_demo_writes_every_output(tmp_path):
     assert all(v is not None for row in metrics["accuracy_matrix"]["values"] for v in row)
     assert set(metrics["training"]) == {"mock", "airline", "retail"}
     results = json.loads((out / "results.json").read_text())
-    phases = {s["extra"]["phase"] for s in results["simulations"]}
+    phases = {s["phase"] for s in results["simulations"]}
     assert phases == {"before_warm_start", "zero_shot", "after_stage_1", "after_stage_2", "after_stage_3", "train"}
     # the customer spoke over HTTP through the local relay: every evaluated conversation has API usage
-    evaluated = [s for s in results["simulations"] if s["extra"]["phase"] != "train"]
+    evaluated = [s for s in results["simulations"] if s["phase"] != "train"]
     assert all(s["extra"].get("usage", {}).get("user", {}).get("prompt_tokens", 0) > 0 for s in evaluated)
     assert "demo summary" in proc.stdout and str(out / "report.html") in proc.stdout
     assert "Traceback" not in proc.stderr and "Task was destroyed" not in proc.stderr

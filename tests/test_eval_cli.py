@@ -47,7 +47,7 @@ def test_eval_writes_every_output_over_the_local_relay(tmp_path, capsys):
     assert results["num_simulations"] == 4 and results["stages"] == ["mock"]
     assert results["info"]["kind"] == "evaluation"
     runs = results["simulations"]
-    assert {r["extra"]["phase"] for r in runs} == {"zero_shot"} and {r["trial"] for r in runs} == {0, 1}
+    assert {r["phase"] for r in runs} == {"zero_shot"} and {r["trial"] for r in runs} == {0, 1}
     assert all(r["reward_info"] is not None for r in runs)
     metrics = read(out, "metrics.json")
     assert metrics["evaluations"][0]["runs"] == 4 and "1" in metrics["evaluations"][0]["pass_k"]

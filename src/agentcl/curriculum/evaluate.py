@@ -9,7 +9,7 @@ or `after_stage_2`) of a model (a base model, or a base model with a trained LoR
   agent turns, concurrent user turns), exactly like training rollouts;
 - each finished conversation is scored the moment it ends (the task reward: DB, ENV_ASSERTION,
   ACTION, COMMUNICATE, NL assertions through the judge when a JudgeRuntime is given), then becomes a
-  `SimulationRun` labelled with its phase and stage (`agentcl.curriculum.metrics.label_run`);
+  `SimulationRun` labelled with its phase and stage (`agentcl.report.metrics.label_run`);
 - conversations already stored (`done_ids`) are skipped, so an interrupted evaluation resumes;
 - `on_runs(runs)` gets each trial's finished runs (the runner appends them to the results store).
 
@@ -29,7 +29,7 @@ from ..rollout.chat_format import SystemPromptFn, default_system_prompt
 from ..rollout.engine import Conversation, RolloutEngine, RolloutItem, RolloutLimits
 from ..secrets import redact
 from ..users.base import UserConversation, UserSimulator, UserTurn
-from .metrics import label_run, make_run_id
+from ..report.metrics import label_run, make_run_id
 
 if TYPE_CHECKING:
     from ..config import RunConfig

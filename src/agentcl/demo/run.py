@@ -131,8 +131,9 @@ def _warm_start(config: RunConfig, domains: list, settings: DemoSettings, out: P
     return str(model_dir)
 
 
-def run_demo(config: RunConfig, settings: DemoSettings | None = None, *, fast: bool = False):
-    """Prepare data and the warm-started tiny agent, then run the curriculum; returns its CurriculumResult."""
+def run_demo(config: RunConfig, settings: DemoSettings | None = None, *, fast: bool = False, **loop_options):
+    """Prepare data and the warm-started tiny agent, then run the stage loop (`loop_options`: the
+    CurriculumRunner's); returns its CurriculumResult."""
     from ..curriculum.runner import run_curriculum
 
     started = time.perf_counter()
@@ -169,7 +170,7 @@ def run_demo(config: RunConfig, settings: DemoSettings | None = None, *, fast: b
                                            model_name_or_path=_warm_start(config, domains, settings, out, state, base, player))
     else:
         print(f"demo: model {config.model.name} is not the tiny agent; no warm start", flush=True)
-    result = run_curriculum(config)
+    result = run_curriculum(config, **loop_options)
     if tiny:
         _evaluate_baseline(config, base, state)
     if state.is_main_process:
@@ -186,7 +187,7 @@ def _evaluate_baseline(config: RunConfig, base: Path, state) -> None:
     from ..rewards.judge.cache import default_cache_dir
     from ..rewards.judge.runtime import JudgeRuntime
     from ..training.model_loading import load_policy
-    from ..training.run_stages import local_relay
+    from ..curriculum.runner import local_relay
     from ..users import make_user_simulator
 
     run_dir = Path(config.training.output_dir)

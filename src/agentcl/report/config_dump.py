@@ -31,9 +31,6 @@ def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key)) and not _NOT_SECRET_KEY.search(key)
 
 
-_is_secret_key = is_secret_key  # older name, used by agentcl.config
-
-
 def redact_config(value: Any, key: str = "") -> Any:
     """A plain YAML-safe copy of `value` (dicts, dataclasses, lists, ...) with secrets masked."""
     if isinstance(value, Secret):

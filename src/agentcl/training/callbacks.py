@@ -90,7 +90,7 @@ class TrainingRecordCallback(TrainerCallback):
             records = gather_object(records)  # rank order = TRL's global sample order
         if not self.accelerator.is_main_process:
             return control
-        from ..curriculum.metrics import label_run
+        from ..report.metrics import label_run
         from ..data_model import SimulationRun
 
         advantages = self._advantages()
