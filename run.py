@@ -4,9 +4,10 @@
     python run.py [--config FILE.yaml] [--preset demo] [flags...]      (one process)
     bash run_with_accelerate.sh multi [flags...]                        (one process per GPU)
 
-Flags -> one RunConfig (printed with keys masked, saved as <output-dir>/config.yaml) -> the run.
-Every process rolls out its own shard of each step's tasks; only the main process prints the
-configuration and writes files.
+Flags -> one RunConfig (printed with keys masked, saved as <output-dir>/config.yaml) -> the stage
+loop (agentcl.curriculum.runner); `--preset demo` first prepares the demo's data and warm start
+(agentcl.demo), then runs the same loop. Every process rolls out its own shard of each step's
+tasks; only the main process prints the configuration and writes files.
 """
 
 from __future__ import annotations
@@ -21,34 +22,33 @@ os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is "exper
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # run from a checkout without installing
 
 
-def main(argv: list[str] | None = None, **run_options) -> int:
-    """`run_options` are for programmatic callers (tests, demos): e.g. `rollout_options={...}`."""
+def main(argv: list[str] | None = None, **loop_options) -> int:
+    """`loop_options` go to the stage loop (CurriculumRunner): tests inject e.g. `rollout_options`
+    (a scripted agent), `callbacks` (trainer callbacks) or `user_simulator_factory`."""
     from agentcl.errors import run_command
 
-    return run_command(lambda: _run(argv, run_options))
+    return run_command(lambda: _run(argv, loop_options))
 
 
-def _run(argv: list[str] | None, run_options: dict) -> None:
+def _run(argv: list[str] | None, loop_options: dict) -> None:
     from agentcl.config import format_config, parse_run_config
     from agentcl.training.model_loading import process_state
 
     config = parse_run_config(argv)
-    # issue 14: one process at a time in a run directory, held for the whole run (main process only)
+    # one process at a time in a run directory, held for the whole run (main process only)
     from agentcl.report.run_lock import hold_run_dir
 
-    with hold_run_dir(config.output.output_dir, is_main=process_state().is_main_process):
+    with hold_run_dir(config.training.output_dir, is_main=process_state().is_main_process):
         if process_state().is_main_process:
             print(format_config(config), flush=True)
-        if run_options:  # programmatic callers (tests) drive the training loop alone
-            from agentcl.training.run_stages import run_training
+        if config.run.preset == "demo":  # data preparation and warm start, then the same loop
+            from agentcl.demo import run_demo
 
-            if process_state().is_main_process:
-                print(f"configuration saved to {config.save(config.output.output_dir)}", flush=True)
-            run_training(config, **run_options)
-        else:  # the curriculum (saves config.yaml once the run directory is validated); demo for --preset demo
-            from agentcl.curriculum.runner import run
+            run_demo(config, **loop_options)
+        else:  # the loop saves config.yaml once the run directory is validated
+            from agentcl.curriculum.runner import run_curriculum
 
-            run(config)
+            run_curriculum(config, **loop_options)
 
 
 if __name__ == "__main__":

@@ -56,10 +56,10 @@ from tqdm import tqdm  # noqa: E402
 
 from agentcl.data_model import Message  # noqa: E402
 from agentcl.rewards.composition import CompositionConfig, RewardComposer  # noqa: E402
-from agentcl.rewards.dispatcher import JudgeDispatcher  # noqa: E402
-from agentcl.rewards.judge_client import relay_judge_client  # noqa: E402
-from agentcl.rewards.judge_reward import RewardStats, make_async_reward_fn  # noqa: E402
-from agentcl.rewards.judges import LLMQualityJudge  # noqa: E402
+from agentcl.rewards.judge.dispatcher import JudgeDispatcher  # noqa: E402
+from agentcl.rewards.judge.client import relay_judge_client  # noqa: E402
+from agentcl.rewards.judge.reward import RewardStats, make_async_reward_fn  # noqa: E402
+from agentcl.rewards.judge.judges import LLMQualityJudge  # noqa: E402
 
 MODES = ("sequential", "batch", "overlapped")
 

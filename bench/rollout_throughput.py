@@ -114,7 +114,7 @@ def make_user(kind: str, relay_url: str | None):
 
     if kind == "scripted":
         return get_user_simulator_class("scripted")()
-    from agentcl.users.llm_client import Endpoint
+    from agentcl.llm.client import Endpoint
 
     cls = get_user_simulator_class("openai_user_simulator")
     base = relay_url.rstrip("/")

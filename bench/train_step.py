@@ -94,25 +94,25 @@ def run_mode(args: argparse.Namespace) -> dict:
     from transformers import TrainerCallback
     from trl import GRPOTrainer
 
-    from agentcl.config import ModelConfig, RunConfig
+    from agentcl.config import ModelArgs, RunConfig
     from agentcl.training.grpo_args import build_grpo_config
     from agentcl.training.model_loading import load_model_and_tokenizer, lora_config, use_gpu
 
     gpu = use_gpu()
     config = RunConfig(users=None, judge=None)
-    config.model = ModelConfig(name=args.model_dir, load_in_4bit=args.child_mode == "qlora", lora_r=args.lora_r,
-                               lora_alpha=2 * args.lora_r, lora_dropout=0.0,
-                               gradient_checkpointing=not args.no_gradient_checkpointing)
+    config.model = ModelArgs(model_name_or_path=args.model_dir, load_in_4bit=args.child_mode == "qlora",
+                             lora_r=args.lora_r, lora_alpha=2 * args.lora_r, lora_dropout=0.0)
     t = config.training
-    t.num_generations, t.tasks_per_step, t.micro_batch_size = args.group_size, 1, args.micro_batch
+    t.gradient_checkpointing = not args.no_gradient_checkpointing
+    t.num_generations, config.run.tasks_per_step, config.run.micro_batch_size = args.group_size, 1, args.micro_batch
     t.max_steps, t.save_steps, t.beta, t.learning_rate = 1 + args.steps, 10**9, args.beta, 1e-5
     config.rollout.max_conversation_tokens = args.completion_tokens
-    config.output.output_dir = tempfile.mkdtemp(prefix="agentcl-bench-")
+    config.training.output_dir = tempfile.mkdtemp(prefix="agentcl-bench-")
 
     t0 = time.perf_counter()
     model, tokenizer = load_model_and_tokenizer(config.model)
     load_s = time.perf_counter() - t0
-    grpo_args = build_grpo_config(config, Path(config.output.output_dir) / "checkpoints", num_processes=1)
+    grpo_args = build_grpo_config(config, Path(config.training.output_dir) / "checkpoints", num_processes=1)
     grpo_args.save_strategy = "no"
     grpo_args.report_to = []
     grpo_args.disable_tqdm = True

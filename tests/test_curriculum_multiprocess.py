@@ -54,7 +54,7 @@ def test_two_processes_share_the_evaluation_and_write_each_conversation_once(tmp
     assert proc.stdout.count("curriculum finished") == 1  # only the main process reports
 
     runs = json.loads((out / "results.json").read_text())["simulations"]
-    evaluations = [r for r in runs if r["extra"]["phase"] != "train"]
+    evaluations = [r for r in runs if r["phase"] != "train"]
     ids = [r["id"] for r in evaluations]
     assert len(ids) == len(set(ids)) == 2 * 3 * 2  # 2 phases x 3 tasks x 2 trials, each once
     journal = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines() if line.strip()]

@@ -76,9 +76,9 @@ def test_a_curriculum_writes_every_output(finished_run):
     assert metrics["accuracy_matrix"]["rows"] == ["zero_shot", "after_stage_1"]
     assert all(v is not None for row in metrics["accuracy_matrix"]["values"] for v in row)
     runs = load_runs(run_dir)
-    phases = sorted({r.extra["phase"] for r in runs})
+    phases = sorted({r.phase for r in runs})
     assert phases == ["after_stage_1", "train", "zero_shot"]
-    assert sum(r.extra["phase"] == "train" for r in runs) == 4  # one step, G = 4
+    assert sum(r.phase == "train" for r in runs) == 4  # one step, G = 4
     assert result.outcomes[0].adapter_dir == str(run_dir / "adapters" / "mock")
 
 
@@ -90,8 +90,8 @@ def test_evaluation_after_a_stage_uses_the_adapter_it_trained(finished_run):
     config, result = finished_run
     adapter = result.outcomes[0].adapter_dir
     runs = load_runs(result.run_dir)
-    after = {r.id.split("/", 1)[1]: r for r in runs if r.extra["phase"] == "after_stage_1"}
-    before = {r.id.split("/", 1)[1]: r for r in runs if r.extra["phase"] == "zero_shot"}
+    after = {r.id.split("/", 1)[1]: r for r in runs if r.phase == "after_stage_1"}
+    before = {r.id.split("/", 1)[1]: r for r in runs if r.phase == "zero_shot"}
     assert after and set(after) == set(before)
     assert {r.extra["policy"]["adapter"] for r in after.values()} == {adapter}
     assert {r.extra["policy"]["adapter"] for r in before.values()} == {None}
@@ -133,12 +133,12 @@ def test_resume_with_another_stage_list_is_refused(finished_run):
     from agentcl.errors import DataError
 
     config, _ = finished_run
-    config.training.resume = True
+    config.run.resume = True
     try:
         with pytest.raises(DataError, match="refusing to resume"):
             run_curriculum(config, stages=two_mock_stages(), user_simulator_factory=TrialLengthUser, progress=False)
     finally:
-        config.training.resume = False
+        config.run.resume = False
 
 
 # --- kill -9 in the middle of a stage, then --resume ------------------------------------------

@@ -24,10 +24,10 @@ from helpers import REPO_ROOT
 
 def test_demo_config_is_the_demo_preset_with_flags_on_top():
     config = demo_config(["--max-steps", "5"])
-    assert config.preset == "demo" and config.local_relay
-    assert config.curriculum.domains == DEMO_PRESET["curriculum"]["domains"] == ["mock", "airline", "retail"]
+    assert config.run.preset == "demo" and config.run.local_relay
+    assert config.curriculum.domains == DEMO_PRESET["domains"] == ["mock", "airline", "retail"]
     assert config.training.max_steps == 5  # the flag wins over the preset
-    assert config.rollout.max_conversation_tokens == DEMO_PRESET["rollout"]["max_conversation_tokens"]
+    assert config.rollout.max_conversation_tokens == DEMO_PRESET["max_conversation_tokens"]
     assert config.judge.model == "judge" and config.judge.judge_coefficient > 0  # the async LLM judge is used
     assert config.users.user_type == "openai_user_simulator"
 
@@ -112,10 +112,10 @@ def test_fast_demo_writes_every_output(tmp_path):
     assert all(v is not None for row in metrics["accuracy_matrix"]["values"] for v in row)
     assert set(metrics["training"]) == {"mock", "airline", "retail"}
     results = json.loads((out / "results.json").read_text())
-    phases = {s["extra"]["phase"] for s in results["simulations"]}
+    phases = {s["phase"] for s in results["simulations"]}
     assert phases == {"before_warm_start", "zero_shot", "after_stage_1", "after_stage_2", "after_stage_3", "train"}
     # the customer spoke over HTTP through the local relay: every evaluated conversation has API usage
-    evaluated = [s for s in results["simulations"] if s["extra"]["phase"] != "train"]
+    evaluated = [s for s in results["simulations"] if s["phase"] != "train"]
     assert all(s["extra"].get("usage", {}).get("user", {}).get("prompt_tokens", 0) > 0 for s in evaluated)
     assert "demo summary" in proc.stdout and str(out / "report.html") in proc.stdout
     assert "Traceback" not in proc.stderr and "Task was destroyed" not in proc.stderr

@@ -20,10 +20,10 @@ def random_adapter(tmp_path_factory):
     """A LoRA adapter with non-zero weights on the tiny agent (what training would leave behind)."""
     from peft import LoraConfig, get_peft_model
 
-    from agentcl.config import ModelConfig
+    from agentcl.config import ModelArgs
     from agentcl.training.model_loading import load_base_model
 
-    model = load_base_model(ModelConfig(name="tiny"))
+    model = load_base_model(ModelArgs(model_name_or_path="tiny"))
     peft = get_peft_model(model, LoraConfig(r=4, lora_alpha=16, target_modules=["q_proj", "v_proj"],
                                             init_lora_weights=False))
     path = tmp_path_factory.mktemp("adapter") / "mock"
@@ -47,7 +47,7 @@ def test_eval_writes_every_output_over_the_local_relay(tmp_path, capsys):
     assert results["num_simulations"] == 4 and results["stages"] == ["mock"]
     assert results["info"]["kind"] == "evaluation"
     runs = results["simulations"]
-    assert {r["extra"]["phase"] for r in runs} == {"zero_shot"} and {r["trial"] for r in runs} == {0, 1}
+    assert {r["phase"] for r in runs} == {"zero_shot"} and {r["trial"] for r in runs} == {0, 1}
     assert all(r["reward_info"] is not None for r in runs)
     metrics = read(out, "metrics.json")
     assert metrics["evaluations"][0]["runs"] == 4 and "1" in metrics["evaluations"][0]["pass_k"]

@@ -47,7 +47,7 @@ def test_every_task_and_trial_is_run_once_scored_and_labelled(tiny, mock_targets
     assert [r.id for r in runs] == wanted == [r.id for r in stored]
     assert len(set(wanted)) == 6 and wanted[0] == f"after_stage_1/mock/mock/{mock_targets[0].tasks[0].id}/trial0"
     for run in runs:
-        assert run.extra["phase"] == "after_stage_1" and run.extra["stage"] == "mock"
+        assert run.phase == "after_stage_1" and run.stage == "mock"
         assert run.seed == 7 + run.trial
         assert run.reward_info is not None and 0.0 <= run.reward_info.reward <= 1.0
         assert run.messages and run.messages[0].role == "user"  # the scripted customer opens
@@ -88,15 +88,15 @@ def test_user_simulator_usage_is_kept_per_conversation(tiny, mock_targets):
     runs = evaluate(tiny, mock_targets, MeteredUser(), phase="zero_shot", settings=settings(trials=1))
     for run in runs:
         assert run.extra["usage"] == {"user": {"prompt_tokens": 30, "completion_tokens": 5, "cost_usd": 0.5}}
-    from agentcl.curriculum.metrics import compute_metrics
+    from agentcl.report.metrics import compute_metrics
 
     metrics = compute_metrics(runs, ["mock"])
     assert metrics["usage"]["total"]["prompt_tokens"] == 30 * len(runs)
 
 
 def test_evaluation_scores_with_the_judge_runtime(tiny, mock_targets):
-    from agentcl.rewards.judge_config import JudgeConfig
-    from agentcl.rewards.judge_runtime import JudgeRuntime
+    from agentcl.rewards.judge.config import JudgeConfig
+    from agentcl.rewards.judge.runtime import JudgeRuntime
 
     model, tokenizer = tiny
     with JudgeRuntime(JudgeConfig()) as judge, PolicyEvaluator(

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from agentcl.rewards.dispatcher import DispatcherClosedError, JudgeDispatcher, JudgeRequest, is_retryable
-from agentcl.rewards.judge_cache import JudgeCache, cache_key, default_cache_dir
-from agentcl.rewards.judge_parsing import JudgeParseError, parse_quality_score
+from agentcl.rewards.judge.dispatcher import DispatcherClosedError, JudgeDispatcher, JudgeRequest, is_retryable
+from agentcl.rewards.judge.cache import JudgeCache, cache_key, default_cache_dir
+from agentcl.rewards.judge.parsing import JudgeParseError, parse_quality_score
 
 
 class CallError(RuntimeError):
@@ -254,7 +254,7 @@ def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
 
 def test_a_store_that_cannot_be_opened_leaves_a_working_memory_cache(tmp_path, caplog):
     (tmp_path / "judge_cache.sqlite3").mkdir()  # where the database file should be, a folder
-    with caplog.at_level("WARNING", logger="agentcl.rewards.judge_cache"):
+    with caplog.at_level("WARNING", logger="agentcl.rewards.judge.cache"):
         cache = JudgeCache(tmp_path)
     assert not cache.persistent and cache.path is None
     assert "cached in memory only" in caplog.text and str(tmp_path) in caplog.text

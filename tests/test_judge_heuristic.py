@@ -11,11 +11,11 @@ from agentcl.check_data import gold_conversation
 from agentcl.data_model import Message, RewardType, TerminationReason, ToolCall
 from agentcl.registry import load_domain
 from agentcl.rewards.evaluator import evaluate_run
-from agentcl.rewards.heuristic_judge import assess_assertion, key_terms, quality_score
-from agentcl.rewards.judge_parsing import parse_assertion_verdicts, parse_quality_score
-from agentcl.rewards.judge_prompts import assertion_prompt, quality_prompt, read_prompt
-from agentcl.rewards.judges import HeuristicAssertionJudge, HeuristicQualityJudge
-from agentcl.rewards.offline_judge import answer
+from agentcl.rewards.judge.heuristic import assess_assertion, key_terms, quality_score
+from agentcl.rewards.judge.parsing import parse_assertion_verdicts, parse_quality_score
+from agentcl.rewards.judge.prompts import assertion_prompt, quality_prompt, read_prompt
+from agentcl.rewards.judge.judges import HeuristicAssertionJudge, HeuristicQualityJudge
+from agentcl.rewards.judge.offline import answer
 
 
 def _chat(*agent_lines: str) -> list[Message]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentcl.rewards.judge_parsing import (
+from agentcl.rewards.judge.parsing import (
     JudgeParseError,
     extract_json,
     normalise_score,

@@ -14,10 +14,10 @@ import pytest
 from agentcl.data_model import Message
 from agentcl.relay import FaultConfig, RelayServer
 from agentcl.relay.faults import FaultInjector
-from agentcl.rewards.dispatcher import JudgeDispatcher
-from agentcl.rewards.judge_cache import JudgeCache
-from agentcl.rewards.judge_client import relay_judge_client
-from agentcl.rewards.judges import LLMAssertionJudge, LLMQualityJudge
+from agentcl.rewards.judge.dispatcher import JudgeDispatcher
+from agentcl.rewards.judge.cache import JudgeCache
+from agentcl.rewards.judge.client import relay_judge_client
+from agentcl.rewards.judge.judges import LLMAssertionJudge, LLMQualityJudge
 
 RELAY_KEY = "relay-test-key-0123456789"
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from agentcl.curriculum.metrics import (
+from agentcl.report.metrics import (
     AccuracyMatrix,
     Usage,
     average_final_performance,

@@ -12,7 +12,7 @@ from helpers import run_on_api_loop
 from agentcl.data_model import Message
 from agentcl.registry import load_domain
 from agentcl.users import UserConversation, UserSimulatorConfig, make_user_simulator
-from agentcl.users.llm_client import LLMRequestError, LLMUnavailableError, _RateLimiter
+from agentcl.llm.client import LLMRequestError, LLMUnavailableError, _RateLimiter
 
 KEY = "relay-faults-key-81d7c3"
 FAST = dict(backoff_base=0.01, backoff_max=0.2, cooldown=0.3)  # keep the retries quick in tests

@@ -8,7 +8,6 @@ record, stdout/stderr and the relay's own output are searched for the key.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
@@ -22,8 +21,8 @@ from users_mock_agent import notification_task, run_conversation
 
 from agentcl.registry import load_domain
 from agentcl.secrets import install_log_redaction
-from agentcl.users import UserConversation, UserSimulatorConfig, add_user_args, from_args, make_user_simulator
-from agentcl.users.llm_client import LLMError
+from agentcl.users import UserConversation, UserSimulatorConfig, make_user_simulator, parse_user_flags
+from agentcl.llm.client import LLMError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEBUG_LOGGERS = ("", "agentcl", "LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "httpx", "httpcore", "openai")
@@ -47,8 +46,7 @@ def test_the_key_appears_nowhere_the_run_writes(tmp_path, relay_process, dead_en
     for name in DEBUG_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG)
     try:
-        parser = add_user_args(argparse.ArgumentParser())
-        config = from_args(parser.parse_args([
+        config = parse_user_flags(([
             "--user-type", "openai_user_simulator", "--openai-api-base", relay.base_url,
             "--openai-api-key-file", str(key_file), "--openai-model", "scripted-user"]))
         print("config:", config)  # what a run prints at start

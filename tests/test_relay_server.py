@@ -101,7 +101,7 @@ def test_models_judge_route_auth_and_stats(relay_server):
 
 def test_the_judge_route_answers_a_real_judge_prompt(relay_server):
     from agentcl.data_model import Message
-    from agentcl.rewards.judge_prompts import assertion_prompt
+    from agentcl.rewards.judge.prompts import assertion_prompt
 
     relay = relay_server()
     prompt = assertion_prompt(None, [Message(role="user", content="Cancel my order please."),

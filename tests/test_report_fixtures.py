@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from agentcl.curriculum.metrics import eval_phase, label_run
+from agentcl.report.metrics import eval_phase, label_run
 from agentcl.data_model import Message, SimulationRun, Task, TerminationReason, ToolCall
 from agentcl.registry import load_domain
 from agentcl.rewards.evaluator import evaluate_run, fresh_environment

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from agentcl.curriculum.metrics import eval_phase, label_run
+from agentcl.report.metrics import eval_phase, label_run
 from agentcl.errors import DataError
 from agentcl.report import ResultsStore, TrainingLog, build_report, write_curriculum
 from agentcl.report.cli import main as report_main

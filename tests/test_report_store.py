@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agentcl.curriculum.metrics import eval_phase, label_run
+from agentcl.report.metrics import eval_phase, label_run
 from agentcl.errors import DataError
 from agentcl.report import ResultsStore, TrainingLog, load_results, read_curriculum, write_curriculum
 from agentcl.report.journal import JsonlJournal

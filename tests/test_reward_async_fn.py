@@ -19,9 +19,9 @@ from agentcl.relay import FaultConfig, RelayServer
 from agentcl.registry import load_domain
 from agentcl.rewards.evaluator import evaluate_run
 from agentcl.rewards.composition import CompositionConfig, LengthPenalty, RewardComposer
-from agentcl.rewards.judge_config import JudgeConfig
-from agentcl.rewards.judge_reward import RewardStats, make_async_reward_fn
-from agentcl.rewards.judge_runtime import JudgeRuntime
+from agentcl.rewards.judge.config import JudgeConfig
+from agentcl.rewards.judge.reward import RewardStats, make_async_reward_fn
+from agentcl.rewards.judge.runtime import JudgeRuntime
 from agentcl.secrets import Secret
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 from types import SimpleNamespace
 
 import pytest
 
 from agentcl.rewards.composition import CompositionConfig, LengthPenalty, RewardComposer, length_penalty
-from agentcl.rewards.judge_config import JudgeConfig, JudgeConfigError, add_judge_args, judge_config_from_args
+from agentcl.rewards.judge.config import JudgeConfig, JudgeConfigError, parse_judge_flags
 from agentcl.secrets import Secret
 
 
@@ -53,9 +52,7 @@ def test_every_term_when_switched_on():
 
 
 def _parse(argv):
-    parser = argparse.ArgumentParser()
-    add_judge_args(parser)
-    return judge_config_from_args(parser.parse_args(argv))
+    return parse_judge_flags(argv)
 
 
 def test_flags_fill_the_judge_config_and_the_composer_reads_it(tmp_path):
@@ -97,7 +94,7 @@ def test_endpoint_and_key_default_to_the_user_simulators(monkeypatch):
 
 
 def test_judge_endpoints_inherit_the_user_simulators_with_the_judge_model(tmp_path, monkeypatch):
-    from agentcl.rewards.judge_client import judge_endpoints
+    from agentcl.rewards.judge.client import judge_endpoints
     from agentcl.users.config import UserSimulatorConfig
 
     monkeypatch.delenv("AGENTCL_JUDGE_API_KEY", raising=False)
@@ -128,7 +125,7 @@ def test_bad_settings_name_their_flag(argv, message):
 
 def test_the_run_config_fills_the_judge_section_from_flags_and_yaml(tmp_path):
     from agentcl.config import parse_run_config
-    from agentcl.rewards.judge_client import judge_endpoints
+    from agentcl.rewards.judge.client import judge_endpoints
 
     config = parse_run_config(["--judge-model", "judge", "--judge-coefficient", "0.3", "--length-penalty",
                                "--judge-api-key", "sk-" "judge-flag-key-0123456789"])
@@ -136,7 +133,7 @@ def test_the_run_config_fills_the_judge_section_from_flags_and_yaml(tmp_path):
     assert (config.judge.model, config.judge.judge_coefficient, config.judge.length_penalty) == ("judge", 0.3, True)
     assert "sk-judge-flag-key" not in config.to_yaml()
     settings = tmp_path / "run.yaml"
-    settings.write_text("judge:\n  model: judge\n  api_base: http://127.0.0.1:8765/v1\n  max_concurrency: 8\n")
+    settings.write_text("judge_model: judge\njudge_api_base: http://127.0.0.1:8765/v1\njudge_max_concurrency: 8\n")
     from_yaml = parse_run_config(["--config", str(settings)]).judge
     from_yaml.validate()
     assert from_yaml.api_base == ["http://127.0.0.1:8765/v1"] and from_yaml.max_concurrency == 8

@@ -1,4 +1,5 @@
-"""End to end on CPU: run.py -> real GRPO steps on the tiny model, the user simulator over HTTP (relay).
+"""End to end on CPU: run.py -> the stage loop -> real GRPO steps on the tiny model, the user simulator
+over HTTP (relay); the loop also evaluates before and after the stage (one task, one trial here).
 
 Checks: the LoRA adapter moved away from its zero initialisation, rewards and advantages are in
 the training log and on every stored conversation, checkpoints are written, `--resume` continues
@@ -31,6 +32,11 @@ def relay():
     server.stop()
 
 
+def train_runs(out: Path) -> list[dict]:
+    runs = json.loads((out / "results.json").read_text())["simulations"]
+    return [r for r in runs if r["phase"] == "train"]
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
@@ -60,10 +66,10 @@ def test_grpo_steps_end_to_end_with_checkpoint_and_resume(tmp_path, relay, capsy
     assert list((out / "logs" / "mock").rglob("events.out.tfevents*")), "no tensorboard events"
 
     # the adapter loads back for evaluation
-    from agentcl.config import ModelConfig
+    from agentcl.config import ModelArgs
     from agentcl.training import load_policy
 
-    policy, _ = load_policy(ModelConfig(name="tiny"), adapter)
+    policy, _ = load_policy(ModelArgs(model_name_or_path="tiny"), adapter)
     assert not policy.training
     loaded = {n: p for n, p in policy.named_parameters() if "lora_B" in n}
     assert loaded and any(torch.count_nonzero(p) > 0 for p in loaded.values())
@@ -78,9 +84,10 @@ def test_grpo_steps_end_to_end_with_checkpoint_and_resume(tmp_path, relay, capsy
     assert any(s["grad_norm"] > 0 for s in steps)
 
     results = json.loads((out / "results.json").read_text())
-    runs = results["simulations"]
+    runs = train_runs(out)
+    assert {r["phase"] for r in results["simulations"]} == {"train", "zero_shot", "after_stage_1"}
     assert len(runs) == 8 and len({r["id"] for r in runs}) == 8
-    assert all(r["extra"]["phase"] == "train" and "advantage" in r["extra"] for r in runs)
+    assert all(r["phase"] == "train" and "advantage" in r["extra"] for r in runs)
     good = [r for r in runs if r["reward_info"] and r["reward_info"]["reward"] == 1.0]
     assert good and all(r["termination_reason"] == "agent_stop" for r in good)
     assert all(r["extra"]["advantage"] > 0 for r in good)
@@ -99,13 +106,13 @@ def test_grpo_steps_end_to_end_with_checkpoint_and_resume(tmp_path, relay, capsy
     stage_marker = json.loads((adapter / "agentcl_stage.json").read_text())
     assert stage_marker["steps"] == 3
     # the third step's conversations joined the first eight
-    assert len(json.loads((out / "results.json").read_text())["simulations"]) == 12
+    assert len(train_runs(out)) == 12
 
     # 3) resuming a finished stage skips it (its adapter is loaded to continue with): nothing is trained
     assert run.main(tiny_run_flags(out, url, max_steps=3) + ["--resume"], rollout_options=options) == 0
-    assert "stage mock: already trained (3 steps), skipped" in capsys.readouterr().out
+    assert "mock] already trained (3 steps), skipped" in capsys.readouterr().out
     assert not (checkpoints / "checkpoint-4").exists()
-    assert len(json.loads((out / "results.json").read_text())["simulations"]) == 12
+    assert len(train_runs(out)) == 12
 
     # the key passed by flag is masked in the saved config and appears in no written file
     assert "***REDACTED***" in (out / "config.yaml").read_text()

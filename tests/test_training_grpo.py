@@ -15,7 +15,7 @@ import torch
 
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 
-from agentcl.config import ModelConfig, RunConfig  # noqa: E402
+from agentcl.config import ModelArgs, RunConfig  # noqa: E402
 from agentcl.training.trainer import TrainingSession  # noqa: E402
 
 
@@ -23,7 +23,7 @@ from agentcl.training.trainer import TrainingSession  # noqa: E402
 def tiny():
     from agentcl.training.model_loading import load_model_and_tokenizer
 
-    cfg = ModelConfig(name="tiny", lora_r=4, lora_alpha=8, lora_dropout=0.0, gradient_checkpointing=False)
+    cfg = ModelArgs(model_name_or_path="tiny", lora_r=4, lora_alpha=8, lora_dropout=0.0)
     return cfg, load_model_and_tokenizer
 
 
@@ -31,12 +31,13 @@ def make_config(tmp_path, model_cfg, *, group: int, tasks_per_step: int, lr: flo
     config = RunConfig(users=None, judge=None)
     config.model = model_cfg
     config.training.num_generations = group
-    config.training.tasks_per_step = tasks_per_step
+    config.run.tasks_per_step = tasks_per_step
     config.training.max_steps = 1
+    config.training.gradient_checkpointing = False
     config.training.save_steps = 1000
     config.training.learning_rate = lr
     config.rollout.max_conversation_tokens = 64
-    config.output.output_dir = str(tmp_path / "run")
+    config.training.output_dir = str(tmp_path / "run")
     return config
 
 

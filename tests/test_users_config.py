@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 
 import pytest
 
 from agentcl.errors import UnknownNameError
 from agentcl.secrets import MASK, Secret
-from agentcl.users import UserConfigError, UserSimulatorConfig, add_user_args, from_args, make_user_simulator
+from agentcl.users import UserConfigError, UserSimulatorConfig, make_user_simulator, parse_user_flags
 from agentcl.users.config import OPENAI_DEFAULT_BASE, load_endpoints_file
-from agentcl.users.llm_client import Endpoint, LLMClient
+from agentcl.llm.client import Endpoint, LLMClient
 
 
 def parse(*argv: str) -> UserSimulatorConfig:
-    return from_args(add_user_args(argparse.ArgumentParser()).parse_args(list(argv)))
+    return parse_user_flags(list(argv))
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +24,7 @@ def no_openai_env(monkeypatch):
 
 def test_flags_fill_the_config():
     config = parse("--user-type", "openai_user_simulator", "--openai-api-base", "http://a:1/v1,http://b:2/v1",
-                   "--openai-api-base", "http://c:3/v1", "--openai-api-key", "flag-key-12345", "--openai-model", "m",
+                   "http://c:3/v1", "--openai-api-key", "flag-key-12345", "--openai-model", "m",
                    "--user-max-concurrency", "7", "--user-endpoint-max-concurrency", "3", "--user-rpm", "90",
                    "--user-timeout", "12", "--user-num-retries", "2", "--user-temperature", "0.5")
     assert config.api_base == ["http://a:1/v1", "http://b:2/v1", "http://c:3/v1"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 
 import pytest
@@ -11,7 +10,7 @@ from transformers import LogitsProcessor, LogitsProcessorList
 
 from agentcl.data_model import Message
 from agentcl.registry import load_domain
-from agentcl.users import UserConversation, add_user_args, from_args, make_user_simulator
+from agentcl.users import UserConversation, make_user_simulator, parse_user_flags
 from agentcl.users.config import UserConfigError, UserSimulatorConfig
 from agentcl.users.hf_user import HFUserSimulator, parse_generated
 
@@ -70,8 +69,7 @@ class ForceReplies(LogitsProcessor):
 
 
 def test_rollback_is_one_flag_and_a_batch_is_one_generate(mock, tiny_model_dir):
-    parser = add_user_args(argparse.ArgumentParser())
-    config = from_args(parser.parse_args(["--user-type", "hf_user_simulator", "--user-model", str(tiny_model_dir),
+    config = parse_user_flags((["--user-type", "hf_user_simulator", "--user-model", str(tiny_model_dir),
                                           "--user-device", "cpu", "--user-max-new-tokens", "8"]))
     simulator = make_user_simulator(config)
     assert isinstance(simulator, HFUserSimulator)

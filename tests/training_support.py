@@ -32,7 +32,8 @@ def good_agent_script(conversation) -> str | None:
 
 
 def good_agent_options() -> dict:
-    """`rollout_options` for run.main / run_training: the tiny agent follows `good_agent_script`."""
+    """`rollout_options` for run.main (the stage loop's training rollouts): the tiny agent follows
+    `good_agent_script`."""
     from transformers import AutoTokenizer
 
     from agentcl.models import ensure_tiny_agent
@@ -54,5 +55,6 @@ def tiny_run_flags(output_dir, relay_url: str, *, max_steps: int, save_steps: in
         "--learning-rate", "5e-3", "--seed", "7",
         "--user-type", "openai_user_simulator", "--openai-api-base", relay_url, "--openai-api-key", "sk-test-relay-0001",
         "--judge-model", "judge",  # NL assertions (if any) and the judge path go to the relay's offline judge
+        "--eval-tasks-per-domain", "1", "--eval-trials", "1",  # the loop's evaluations: one conversation each
         "--output-dir", str(output_dir),
     ]

@@ -9,7 +9,7 @@ or `after_stage_2`) of a model (a base model, or a base model with a trained LoR
   agent turns, concurrent user turns), exactly like training rollouts;
 - each finished conversation is scored the moment it ends (the task reward: DB, ENV_ASSERTION,
   ACTION, COMMUNICATE, NL assertions through the judge when a JudgeRuntime is given), then becomes a
-  `SimulationRun` labelled with its phase and stage (`agentcl.curriculum.metrics.label_run`);
+  `SimulationRun` labelled with its phase and stage (`agentcl.report.metrics.label_run`);
 - conversations already stored (`done_ids`) are skipped, so an interrupted evaluation resumes;
 - `on_runs(runs)` gets each trial's finished runs (the runner appends them to the results store).
 
@@ -29,7 +29,7 @@ from ..rollout.chat_format import SystemPromptFn, default_system_prompt
 from ..rollout.engine import Conversation, RolloutEngine, RolloutItem, RolloutLimits
 from ..secrets import redact
 from ..users.base import UserConversation, UserSimulator, UserTurn
-from .metrics import label_run, make_run_id
+from ..report.metrics import label_run, make_run_id
 
 if TYPE_CHECKING:
     from ..config import RunConfig
@@ -78,7 +78,8 @@ def eval_settings_from_config(config: "RunConfig", *, trials: int | None = None)
         max_batch_size=default_generate_chunk(),
         trials=trials if trials is not None else config.curriculum.eval_trials,
         seed=config.seed,
-        generation=GenerationParams(max_new_tokens=r.max_new_tokens, temperature=r.temperature, top_p=r.top_p),
+        generation=GenerationParams(max_new_tokens=r.max_new_tokens, temperature=config.training.temperature,
+                                    top_p=config.training.top_p),
         limits=RolloutLimits(max_steps=r.max_conversation_steps, max_errors=max(1, r.max_errors),
                              max_total_tokens=r.max_conversation_tokens),
     )
@@ -193,7 +194,7 @@ def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, s
 class PolicyEvaluator:
     """Runs evaluation phases with one user simulator and one event loop for the whole run.
 
-    `judge_runtime` (agentcl.rewards.judge_runtime.JudgeRuntime) scores NL assertions with the
+    `judge_runtime` (agentcl.rewards.judge.runtime.JudgeRuntime) scores NL assertions with the
     configured judge (LLM through the async dispatcher, or heuristic); without it the heuristic
     judge is used. `close()` stops the engine's event loop and closes the user simulator.
     """

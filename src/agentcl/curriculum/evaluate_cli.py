@@ -68,22 +68,13 @@ def default_output_dir(model: str, adapter: str | None, domains: Sequence[str]) 
 
 def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_size: int | None = None,
                    user_simulator_factory=None, progress: bool = True):
-    """Evaluate `config.model` (+ `config.model.adapter`) on `config.curriculum.domains`; returns the report path."""
+    """Evaluate `config.model` (+ `config.model.adapter`) on `config.curriculum.domains` through the
+    stage loop (CurriculumRunner with train=False); returns the report path (None off the main process)."""
     from ..config import ConfigError
-    from ..report import ResultsStore, build_report, write_curriculum
-    from ..rewards.judge_cache import default_cache_dir
-    from ..rewards.judge_runtime import JudgeRuntime
-    from ..training.model_loading import load_policy
-    from ..training.run_stages import local_relay
-    from .evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config
-    from .metrics import ZERO_SHOT_PHASE
-    from .runner import check_run_dir
+    from .evaluate import eval_settings_from_config
+    from .runner import CurriculumRunner
     from .stages import plan_stages, stages_from_config
 
-    from ..training.model_loading import process_state
-
-    state = process_state()
-    run_dir = Path(config.output.output_dir)
     plans = plan_stages(stages_from_config(config), need_train=False)
     if task_ids:
         wanted = set(task_ids)
@@ -94,49 +85,16 @@ def run_evaluation(config, *, task_ids: Sequence[str] | None = None, max_batch_s
         if missing:
             raise ConfigError(f"--task-ids: not in split {config.curriculum.eval_split!r} of "
                               f"{', '.join(p.data.name for p in plans)}: {', '.join(missing)}")
-    names = [p.name for p in plans]
-    check_run_dir(run_dir, config.training.resume)  # every process, before the main one writes
-    if state.num_processes > 1:
-        state.wait_for_everyone()
-    if state.is_main_process:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        write_curriculum(run_dir, names)
-        config.save(run_dir)
     settings = eval_settings_from_config(config)
     if max_batch_size is not None:
         settings.max_batch_size = max_batch_size
-    targets = [EvalTarget(p.name, p.data, p.eval_tasks) for p in plans]
-    store = ResultsStore(run_dir)
-    with local_relay(config):
-        if user_simulator_factory is None:
-            from ..users import make_user_simulator
-
-            user = make_user_simulator(config.users)
-        else:
-            user = user_simulator_factory()
-        judge = JudgeRuntime(config.judge, user_config=config.users, default_cache_dir=default_cache_dir(run_dir))
-        model, tokenizer = load_policy(config.model)
-        policy = {"model": config.model.name, "adapter": config.model.adapter}
-        if state.is_main_process:
-            total = sum(len(t.tasks) for t in targets) * settings.trials
-            print(f"evaluating {config.model.name}" + (f" + adapter {config.model.adapter}" if config.model.adapter else "")
-                  + f" on {', '.join(names)} (split {config.curriculum.eval_split}): {total} conversations", flush=True)
-        try:
-            with PolicyEvaluator(tokenizer, user, settings=settings, judge_runtime=judge, progress=progress,
-                                 state=state) as evaluator:
-                evaluator.evaluate(model, targets, phase=ZERO_SHOT_PHASE,
-                                   done_ids=store.done_ids() if state.is_main_process else (),
-                                   on_runs=store.add if state.is_main_process else None, policy=policy)
-        finally:
-            judge.close()
-    if not state.is_main_process:
+    runner = CurriculumRunner(config, train=False, plans=plans, evaluation=settings,
+                              user_simulator_factory=user_simulator_factory, progress=progress)
+    result = runner.run()
+    if not runner.state.is_main_process:
         return None
-    store.finalize({"kind": "evaluation", "model": config.model.name, "adapter": config.model.adapter,
-                    "domains": names, "split": config.curriculum.eval_split, "trials": settings.trials})
-    report = build_report(run_dir, title=f"agentcl evaluation: {policy['adapter'] or config.model.name}")
-    _print_summary(run_dir)
-    print(f"report: {report}", flush=True)
-    return report
+    _print_summary(Path(config.training.output_dir))
+    return result.report
 
 
 def _print_summary(run_dir: Path) -> None:
@@ -167,11 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_parser("python -m agentcl eval").print_help()
         return 0
     def body() -> None:
-        from ..config import OutputConfig
+        from ..config import PROJECT_DEFAULTS
 
         config = parse_run_config(_translate(args, rest), prog="python -m agentcl eval")
-        if config.output.output_dir == OutputConfig().output_dir:  # not chosen by flag or YAML
-            config.output.output_dir = str(default_output_dir(config.model.name, config.model.adapter,
+        if config.training.output_dir == PROJECT_DEFAULTS["output_dir"]:  # not chosen by flag or YAML
+            config.training.output_dir = str(default_output_dir(config.model.name, config.model.adapter,
                                                               config.curriculum.domains))
         task_ids = [t.strip() for t in args.task_ids.split(",") if t.strip()] if args.task_ids else None
         run_evaluation(config, task_ids=task_ids, max_batch_size=args.max_batch_size)

@@ -1,4 +1,8 @@
-"""The continual-learning run: evaluate, then train and evaluate stage after stage, then report.
+"""The one stage loop: evaluate, then train and evaluate stage after stage, then report.
+
+run.py, the demo (after its data preparation and warm start), `python -m agentcl eval`
+(`train=False`: the zero-shot row only) and the tests all run this loop; tests inject what cannot
+run here (a user simulator factory, rollout options such as a scripted agent, trainer callbacks).
 
     zero-shot: evaluate every stage's evaluation tasks with the starting policy     (row 0 of R)
     for stage i = 1..T:
@@ -11,8 +15,8 @@ just saved), so what is scored is exactly the checkpoint a user would ship, on e
 
 Resume (`--resume`, the same output directory): the stage list must match the one recorded in
 curriculum.json; a stage whose adapter carries the trainer's done-marker is not trained again (the
-next stage continues from that adapter); an interrupted stage continues from its latest
-checkpoint; evaluation skips every conversation already in the results journal. Without
+next stage continues from that adapter, or, after full-parameter training, from the model saved
+in models/<stage>); an interrupted stage continues from its latest checkpoint; evaluation skips every conversation already in the results journal. Without
 `--resume`, a directory that already holds a run is refused rather than mixed into.
 
 Only the main process writes files; every process rolls out its own shard.
@@ -23,16 +27,16 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
-import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..config import ConfigError, RunConfig
 from ..report import layout
 from .evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config, expected_run_ids
-from .metrics import eval_phase, summarize_runs
+from ..report.metrics import eval_phase, summarize_runs
 from .stages import Stage, plan_stages, stages_from_config
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,37 @@ def check_run_dir(run_dir: Path, resume: bool) -> None:
                           "continue it, or choose another --output-dir")
 
 
+@contextmanager
+def local_relay(config: RunConfig) -> Iterator[str | None]:
+    """With `config.run.local_relay`, serve the scripted user and offline judge locally and point the
+    user simulator (and, through it, the judge) at it; yields the base URL (None when off)."""
+    if not config.run.local_relay:
+        yield None
+        return
+    from ..relay import RelayServer
+
+    server = RelayServer()
+    url = server.start()
+    point_users_at(config, url)
+    log.info("local relay serving the user simulator at %s", url)
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def point_users_at(config: RunConfig, url: str) -> None:
+    """Send the OpenAI-compatible user simulator (and the judge, which inherits its endpoint) to `url`."""
+    users = config.users
+    if users.user_type not in ("openai_user_simulator", "user_simulator"):
+        log.warning("--local-relay: user type %s does not call an endpoint; the relay only serves the judge",
+                    users.user_type)
+    users.api_base = [url]
+    users.endpoints_file = None
+    if config.judge.api_base:
+        log.warning("--local-relay: the judge keeps its own endpoint %s", config.judge.api_base)
+
+
 def _model_config_with_adapter(config: RunConfig, adapter_dir: str | Path | None):
     return dataclasses.replace(config.model, adapter=str(adapter_dir) if adapter_dir else config.model.adapter)
 
@@ -87,20 +122,33 @@ def _release_memory() -> None:
 
 
 class CurriculumRunner:
-    """One run of a curriculum in `config.output.output_dir`; call `run()` once."""
+    """One run of a curriculum in `config.training.output_dir`; call `run()` once.
+
+    `train=False` evaluates `config.model` (+ its adapter) on the stages' evaluation tasks and
+    stops (python -m agentcl eval); `plans` replaces the planned stages (e.g. chosen task ids).
+    `rollout_options` go to the training rollouts (TrainingSession), `callbacks` to every stage's
+    trainer; `evaluation` overrides the evaluation settings (EvalSettings)."""
 
     def __init__(self, config: RunConfig, *, stages: Sequence[Stage] | None = None,
-                 user_simulator_factory: UserFactory | None = None, judge_runtime=None, progress: bool = True):
+                 user_simulator_factory: UserFactory | None = None, judge_runtime=None, progress: bool = True,
+                 train: bool = True, plans: Sequence[Any] | None = None, evaluation=None,
+                 rollout_options: dict[str, Any] | None = None, callbacks: Sequence[Any] = ()):
         from ..training.model_loading import process_state
 
         self.config = config
+        self.train = train
+        self.plans = list(plans) if plans is not None else None
+        self.evaluation = evaluation
+        self.rollout_options = rollout_options
+        self.callbacks = list(callbacks)
         self.state = process_state()  # gloo on a CPU-only torchrun, not one process per rank
-        self.stages = list(stages) if stages is not None else stages_from_config(config)
-        self.run_dir = Path(config.output.output_dir)
+        self.stages = list(stages) if stages is not None else (
+            [p.stage for p in self.plans] if self.plans is not None else stages_from_config(config))
+        self.run_dir = Path(config.training.output_dir)
         self.user_simulator_factory = user_simulator_factory
         self.judge_runtime = judge_runtime
         self.progress = progress
-        self.resume = bool(config.training.resume)
+        self.resume = bool(config.run.resume)
 
     # -- helpers -------------------------------------------------------------------------------
     def _new_user_simulator(self):
@@ -166,8 +214,8 @@ class CurriculumRunner:
         if self.state.is_main_process:
             by_stage: dict[str, list] = {}
             for run in store.runs():
-                if run.extra.get("phase") == phase:
-                    by_stage.setdefault(run.extra.get("stage"), []).append(run)
+                if run.phase == phase:
+                    by_stage.setdefault(run.stage, []).append(run)
             cells = []
             for target in targets:
                 summary = summarize_runs(by_stage.get(target.stage, []))
@@ -178,13 +226,12 @@ class CurriculumRunner:
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> CurriculumResult:
         from ..report import ResultsStore
-        from ..training.model_loading import load_model_and_tokenizer, load_tokenizer
-        from ..training.run_stages import local_relay
+        from ..training.model_loading import load_base_model, load_model_and_tokenizer, load_tokenizer
         from ..training.trainer import TrainingSession, finished_stage, stage_paths
 
         started = time.perf_counter()
         config = self.config
-        plans = plan_stages(self.stages)
+        plans = self.plans if self.plans is not None else plan_stages(self.stages, need_train=self.train)
         names = [p.name for p in plans]
         self._prepare_dir(names)
         if self.state.num_processes > 1:
@@ -192,14 +239,17 @@ class CurriculumRunner:
         result = CurriculumResult(self.run_dir, names)
         store = ResultsStore(self.run_dir)
         targets = [EvalTarget(p.name, p.data, p.eval_tasks) for p in plans]
-        settings = eval_settings_from_config(config)
-        _say(self.state, f"curriculum: {' -> '.join(names)}; run directory {self.run_dir}"
-                         + (" (resuming)" if self.resume else ""))
+        settings = self.evaluation or eval_settings_from_config(config)
+        _say(self.state, (f"curriculum: {' -> '.join(names)}" if self.train else
+                          f"evaluating {config.model.name}" + (f" + adapter {config.model.adapter}"
+                                                                if config.model.adapter else "")
+                          + f" on {', '.join(names)} (split {config.curriculum.eval_split})")
+             + f"; run directory {self.run_dir}" + (" (resuming)" if self.resume else ""))
 
         with local_relay(config):
             tokenizer = load_tokenizer(config.model)
             session = TrainingSession(config, user_simulator=self._new_user_simulator(),
-                                      judge_runtime=self.judge_runtime,
+                                      judge_runtime=self.judge_runtime, rollout_options=self.rollout_options,
                                       domains={p.data.name: p.data for p in plans})
             evaluator = PolicyEvaluator(tokenizer, self._new_user_simulator(), settings=settings,
                                         judge_runtime=session.judge_runtime, progress=self.progress,
@@ -213,7 +263,7 @@ class CurriculumRunner:
                 train_model = None
                 previous_adapter: str | None = None
                 step_offset = 0
-                for plan in plans:
+                for plan in plans if self.train else ():
                     done = finished_stage(config, plan.name) if self.resume else None
                     if done is not None and int(done.get("steps", 0)) < config.training.max_steps:
                         done = None  # --max-steps was raised: train this stage further from its checkpoint
@@ -222,12 +272,17 @@ class CurriculumRunner:
                     if done is not None:
                         steps = int(done.get("steps", 0))
                         adapter_dir = str(adapter_path) if (adapter_path / "adapter_config.json").is_file() else None
-                        if adapter_dir is None:
-                            raise ConfigError(f"stage {plan.name!r} finished without a LoRA adapter in {adapter_path}; "
-                                              "resuming a full-parameter run after a finished stage is not supported")
-                        train_model = None  # the next stage loads this adapter
+                        full_model_dir = self.run_dir / "models" / plan.name
+                        if adapter_dir is not None:
+                            train_model = None  # the next stage loads this adapter
+                        elif (full_model_dir / "config.json").is_file():  # full-parameter training
+                            train_model = in_memory = load_base_model(config.model, str(full_model_dir))
+                        else:
+                            raise ConfigError(f"stage {plan.name!r} is marked finished but has neither a LoRA "
+                                              f"adapter in {adapter_path} nor a model in {full_model_dir}")
                         _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] already trained "
-                                         f"({steps} steps), adapter {adapter_dir}")
+                                         f"({steps} steps), skipped; continuing from "
+                                         f"{adapter_dir or full_model_dir}")
                         trained_now = False
                     else:
                         if train_model is None:
@@ -238,7 +293,8 @@ class CurriculumRunner:
                                          f"tasks")
                         stage_started = time.perf_counter()
                         outcome = session.train_stage(plan.training_spec(), train_model, tokenizer,
-                                                      step_offset=step_offset, resume=self.resume)
+                                                      step_offset=step_offset, resume=self.resume,
+                                                      callbacks=self.callbacks)
                         _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] trained "
                                          f"{outcome.steps} steps in {time.perf_counter() - stage_started:.0f}s, "
                                          f"adapter {outcome.adapter_dir}")
@@ -261,8 +317,12 @@ class CurriculumRunner:
                 session.close()
 
         if self.state.is_main_process:
-            store.finalize({"kind": "curriculum", "stages": names, "model": config.model.name,
-                            "adapters": {o.name: o.adapter_dir for o in result.outcomes}})
+            if self.train:
+                store.finalize({"kind": "curriculum", "stages": names, "model": config.model.name,
+                                "adapters": {o.name: o.adapter_dir for o in result.outcomes}})
+            else:
+                store.finalize({"kind": "evaluation", "model": config.model.name, "adapter": config.model.adapter,
+                                "domains": names, "split": config.curriculum.eval_split, "trials": settings.trials})
             result.report = self._build_report(final=True)
         result.wall_s = time.perf_counter() - started
         if self.state.is_main_process:
@@ -275,8 +335,9 @@ class CurriculumRunner:
     def _build_report(self, final: bool) -> Path | None:
         from ..report import build_report
 
+        title = None if self.train else f"agentcl evaluation: {self.config.model.adapter or self.config.model.name}"
         try:
-            return build_report(self.run_dir)
+            return build_report(self.run_dir, **({"title": title} if title else {}))
         except Exception:  # noqa: BLE001 - an intermediate report must never stop training
             if final:
                 raise
@@ -288,43 +349,6 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-def run_curriculum(config: RunConfig, *, stages: Sequence[Stage] | None = None,
-                   user_simulator_factory: UserFactory | None = None, judge_runtime=None,
-                   progress: bool = True) -> CurriculumResult:
-    """Run (or, with config.training.resume, continue) the curriculum of `config`."""
-    return CurriculumRunner(config, stages=stages, user_simulator_factory=user_simulator_factory,
-                            judge_runtime=judge_runtime, progress=progress).run()
-
-
-def run(config: RunConfig) -> CurriculumResult:
-    """What run.py calls: the offline demo for `--preset demo`, the curriculum otherwise."""
-    if config.preset == "demo":
-        from ..demo import run_demo
-
-        if config.curriculum.data_dir:  # issue 14: the demo generates its own data; never ignore the flag silently
-            raise ConfigError("--preset demo prepares its own data and cannot use --data-dir "
-                              f"{config.curriculum.data_dir}; drop --preset demo to train on that data")
-        return run_demo(config)
-    return run_curriculum(config)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m agentcl.curriculum.runner [run.py flags]` (run.py does the same)."""
-    import os
-
-    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-    from ..errors import run_command
-
-    def body() -> None:
-        from ..config import format_config, parse_run_config
-        from ..training.model_loading import process_state
-
-        config = parse_run_config(argv, prog="python -m agentcl.curriculum.runner")
-        if process_state().is_main_process:
-            print(format_config(config), flush=True)
-        run(config)
-
-    return run_command(body)
-
-if __name__ == "__main__":
-    sys.exit(main())
+def run_curriculum(config: RunConfig, **options: Any) -> CurriculumResult:
+    """Run (or, with config.run.resume, continue) the curriculum of `config` (options: CurriculumRunner's)."""
+    return CurriculumRunner(config, **options).run()

@@ -66,6 +66,10 @@ class SimulationRun(BaseModel):
     messages: list[Message] = Field(default_factory=list)
     termination_reason: TerminationReason
     reward_info: RewardInfo | None = None
+    # its place in a curriculum run: the stage (a name) and the phase ("train", "zero_shot",
+    # "after_stage_<i>", ...); None for a conversation outside one
+    stage: str | None = None
+    phase: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
     # wall-clock of the conversation (ISO 8601, seconds), as τ²-bench records it; None when unknown
     start_time: str | None = None

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
-from ..config import TINY_MODEL, RunConfig
+from ..config import TINY_MODEL, ConfigError, RunConfig
 from ..report import layout
 from .data import prepare_domain
 from .settings import FAST_OVERRIDES, DemoSettings
@@ -34,22 +34,20 @@ BASELINE_PHASE = "before_warm_start"  # the untrained tiny agent on the same eva
 
 def _fresh_output_dir(config: RunConfig) -> Path:
     """The demo can be run again and again: a directory holding an earlier run gets a new sibling."""
-    out = Path(config.output.output_dir)
+    out = Path(config.training.output_dir)
     held = any((out / name).exists() for name in (layout.CURRICULUM_JSON, layout.RESULTS_JOURNAL))
-    if held and not config.training.resume:
+    if held and not config.run.resume:
         out = out.with_name(f"{out.name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-        print(f"demo: {config.output.output_dir} holds an earlier run (continue it with --resume); "
+        print(f"demo: {config.training.output_dir} holds an earlier run (continue it with --resume); "
               f"this run goes to {out}", flush=True)
-        config.output.output_dir = str(out)
+        config.training.output_dir = str(out)
     return out
 
 
 def apply_fast(config: RunConfig) -> None:
     """Shrink the run to test size (same code path)."""
-    for section, values in FAST_OVERRIDES.items():
-        target = getattr(config, section)
-        for key, value in values.items():
-            setattr(target, key, value)
+    for key, value in FAST_OVERRIDES.items():
+        config.set(key, value)
 
 
 def _tiny_base(settings: DemoSettings) -> Path:
@@ -133,10 +131,14 @@ def _warm_start(config: RunConfig, domains: list, settings: DemoSettings, out: P
     return str(model_dir)
 
 
-def run_demo(config: RunConfig, settings: DemoSettings | None = None, *, fast: bool = False):
-    """Prepare data and the warm-started tiny agent, then run the curriculum; returns its CurriculumResult."""
+def run_demo(config: RunConfig, settings: DemoSettings | None = None, *, fast: bool = False, **loop_options):
+    """Prepare data and the warm-started tiny agent, then run the stage loop (`loop_options`: the
+    CurriculumRunner's); returns its CurriculumResult."""
     from ..curriculum.runner import run_curriculum
 
+    if config.curriculum.data_dir:  # the demo generates its own data; never ignore the flag silently
+        raise ConfigError("--preset demo prepares its own data and cannot use --data-dir "
+                          f"{config.curriculum.data_dir}; drop --preset demo to train on that data")
     started = time.perf_counter()
     from ..training.model_loading import process_state
 
@@ -168,10 +170,10 @@ def run_demo(config: RunConfig, settings: DemoSettings | None = None, *, fast: b
     c.train_split, c.eval_split = "train", "test"
     if tiny:
         config.model = dataclasses.replace(config.model,
-                                           name=_warm_start(config, domains, settings, out, state, base, player))
+                                           model_name_or_path=_warm_start(config, domains, settings, out, state, base, player))
     else:
         print(f"demo: model {config.model.name} is not the tiny agent; no warm start", flush=True)
-    result = run_curriculum(config)
+    result = run_curriculum(config, **loop_options)
     if tiny:
         _evaluate_baseline(config, base, state)
     if state.is_main_process:
@@ -185,17 +187,17 @@ def _evaluate_baseline(config: RunConfig, base: Path, state) -> None:
     from ..curriculum.evaluate import EvalTarget, PolicyEvaluator, eval_settings_from_config
     from ..curriculum.stages import plan_stages, stages_from_config
     from ..report import ResultsStore, build_report
-    from ..rewards.judge_cache import default_cache_dir
-    from ..rewards.judge_runtime import JudgeRuntime
+    from ..rewards.judge.cache import default_cache_dir
+    from ..rewards.judge.runtime import JudgeRuntime
     from ..training.model_loading import load_policy
-    from ..training.run_stages import local_relay
+    from ..curriculum.runner import local_relay
     from ..users import make_user_simulator
 
-    run_dir = Path(config.output.output_dir)
+    run_dir = Path(config.training.output_dir)
     plans = plan_stages(stages_from_config(config), need_train=False)
     targets = [EvalTarget(p.name, p.data, p.eval_tasks) for p in plans]
     store = ResultsStore(run_dir)
-    model_config = dataclasses.replace(config.model, name=str(base), adapter=None)
+    model_config = dataclasses.replace(config.model, model_name_or_path=str(base), adapter=None)
     if state.is_main_process:
         print(f"[{BASELINE_PHASE}] evaluating the tiny agent before its warm start", flush=True)
     with local_relay(config):

@@ -1,7 +1,7 @@
 """The offline demo's numbers: the run configuration it uses and its own preparation settings.
 
-`DEMO_PRESET` is the `--preset demo` configuration (config.PRESETS["demo"], a RunConfig mapping of
-the same shape as a `--config` YAML file): tiny model, scripted customer behind the local relay, offline LLM judge
+`DEMO_PRESET` is the `--preset demo` configuration (configs/demo.yaml, a flat mapping of run.py
+flag names like any `--config` file): tiny model, scripted customer behind the local relay, offline LLM judge
 through the async dispatcher, three short stages. `DemoSettings` are the steps before the
 curriculum (generated data, task selection, warm start), which RunConfig does not describe.
 """
@@ -12,10 +12,10 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import PRESETS
+from ..config import load_yaml, preset_path
 
-DEMO_PRESET: dict[str, Any] = PRESETS["demo"]  # defined beside the other presets, used by `--preset demo`
-DEMO_DOMAINS = tuple(DEMO_PRESET["curriculum"]["domains"])
+DEMO_PRESET: dict[str, Any] = load_yaml(preset_path("demo"))  # configs/demo.yaml, used by `--preset demo`
+DEMO_DOMAINS = tuple(DEMO_PRESET["domains"])
 
 
 def demo_preset() -> dict[str, Any]:
@@ -45,7 +45,5 @@ class DemoSettings:
 
 # The run configuration of the fast variant, applied on top of the demo preset.
 # (The rollout limits stay: the demo's tasks are chosen as those solvable within them.)
-FAST_OVERRIDES: dict[str, Any] = {
-    "curriculum": {"tasks_per_domain": 1, "eval_tasks_per_domain": 1, "eval_trials": 2},
-    "training": {"num_generations": 2, "tasks_per_step": 1, "max_steps": 1, "save_steps": 1},
-}
+FAST_OVERRIDES: dict[str, Any] = {"tasks_per_domain": 1, "eval_tasks_per_domain": 1, "eval_trials": 2,
+                                  "num_generations": 2, "tasks_per_step": 1, "max_steps": 1, "save_steps": 1}

@@ -1,7 +1,7 @@
 """A local OpenAI-compatible chat-completions server: the scripted user and the offline judge.
 
 Routing by the request's `model`: names starting with "judge" go to
-`agentcl.rewards.offline_judge.answer(messages)`; every other name is answered by the scripted
+`agentcl.rewards.judge.offline.answer(messages)`; every other name is answered by the scripted
 user (`agentcl.users.scripted_logic.scripted_reply`), which reads the scenario from the system
 prompt that agentcl's user simulators send. Faults (latency, 429, 500, hangs, malformed bodies)
 are injected per request from a seeded generator; an optional bearer key is checked.
@@ -194,11 +194,11 @@ class RelayApp:
 
     def _judge(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         try:  # imported lazily: the judge lives in agentcl.rewards and may not be installed
-            judge = importlib.import_module("agentcl.rewards.offline_judge")
+            judge = importlib.import_module("agentcl.rewards.judge.offline")
         except ImportError as exc:
             raise _JudgeUnavailable(f"the offline judge is not available ({exc})") from None
         if not hasattr(judge, "answer"):
-            raise _JudgeUnavailable("agentcl.rewards.offline_judge has no answer(messages) function")
+            raise _JudgeUnavailable("agentcl.rewards.judge.offline has no answer(messages) function")
         return {"role": "assistant", "content": judge.answer(messages)}
 
 

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..curriculum.metrics import AccuracyMatrix, compute_metrics, group_runs, phase_row
+from .metrics import AccuracyMatrix, compute_metrics, group_runs, phase_row
 from ..data_model import SimulationRun
 from ..errors import DataError
 from . import layout

@@ -31,9 +31,6 @@ def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key)) and not _NOT_SECRET_KEY.search(key)
 
 
-_is_secret_key = is_secret_key  # older name, used by agentcl.config
-
-
 def redact_config(value: Any, key: str = "") -> Any:
     """A plain YAML-safe copy of `value` (dicts, dataclasses, lists, ...) with secrets masked."""
     if isinstance(value, Secret):
@@ -70,7 +67,15 @@ def write_config_yaml(run_dir_or_file: str | Path, config: Any) -> Path:
     return atomic_write_text(path, redact(text))
 
 
-RESUME_INVARIANTS = (("seed",), ("curriculum", "eval_trials"))  # a resume that changes these is refused
+RESUME_INVARIANTS = (("training", "seed"), ("curriculum", "eval_trials"))  # (section, field): a resume that
+# changes one of these is refused; config.yaml is flat and omits a field left at its default
+
+
+def _field_default(section: Any, name: str) -> Any:
+    for f in dataclasses.fields(section):
+        if f.name == name:
+            return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    return None
 
 
 def check_resume_settings(run_dir: str | Path, config: Any) -> None:
@@ -85,15 +90,14 @@ def check_resume_settings(run_dir: str | Path, config: Any) -> None:
         saved = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise DataError(f"cannot read the saved configuration ({exc})", path=path) from None
-    now = redact_config(config)
+    if not isinstance(saved, dict):
+        raise DataError("the saved configuration is not a mapping", path=path)
     changed = []
-    for keys in RESUME_INVARIANTS:
-        old, new = saved, now
-        for key in keys:
-            old = old.get(key) if isinstance(old, dict) else None
-            new = new.get(key) if isinstance(new, dict) else None
-        if old is not None and old != new:
-            changed.append(f"{'.'.join(keys)} {old!r} -> {new!r}")
+    for section_name, name in RESUME_INVARIANTS:
+        section = getattr(config, section_name)
+        old, new = saved.get(name, _field_default(section, name)), getattr(section, name)
+        if old != new:
+            changed.append(f"{name} {old!r} -> {new!r}")
     if changed:
         raise DataError(f"--resume with different settings than the run was started with: {'; '.join(changed)}; "
                         "resume with the original values, or start a new --output-dir", path=path)

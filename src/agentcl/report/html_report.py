@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..curriculum.metrics import is_success, phase_sort_key, run_phase, run_reward, run_stage
+from .metrics import is_success, phase_sort_key, run_phase, run_reward, run_stage
 from ..data_model import Check, Message, SimulationRun
 from ..secrets import redact
 

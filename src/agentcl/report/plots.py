@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..curriculum.metrics import AccuracyMatrix
+from .metrics import AccuracyMatrix
 
 _DPI = 100
 

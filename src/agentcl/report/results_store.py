@@ -10,7 +10,7 @@ Usage by the curriculum runner (only the main process writes)::
     store.finalize()                                 # results.json, atomically
 
 Every conversation is a `SimulationRun` whose id is its unique key (see
-`agentcl.curriculum.metrics.make_run_id`); a key written twice is kept once, the last copy.
+`agentcl.report.metrics.make_run_id`); a key written twice is kept once, the last copy.
 """
 
 from __future__ import annotations

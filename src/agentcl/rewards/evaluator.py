@@ -224,7 +224,7 @@ def start_evaluation(
     pending = PendingReward(info)
     if RewardType.NL_ASSERTION in basis and criteria.nl_assertions and not skip_nl:
         if judge is None:
-            from .judges import HeuristicAssertionJudge
+            from .judge.judges import HeuristicAssertionJudge
 
             judge = HeuristicAssertionJudge()
         pending.nl_future = judge.submit(task, messages, list(criteria.nl_assertions))

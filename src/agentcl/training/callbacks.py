@@ -94,7 +94,7 @@ class TrainingRecordCallback(TrainerCallback):
         if not self.accelerator.is_main_process:
             self._check_user_errors(records, state.global_step)  # every rank stops on the same step
             return control
-        from ..curriculum.metrics import label_run
+        from ..report.metrics import label_run
         from ..data_model import SimulationRun
 
         advantages = self._advantages()

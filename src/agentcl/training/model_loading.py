@@ -17,15 +17,9 @@ from typing import Any
 
 import torch
 
-from ..config import TINY_MODEL, ConfigError, ModelConfig
+from ..config import TINY_MODEL, ConfigError, ModelArgs, use_gpu
 
 log = logging.getLogger(__name__)
-
-
-def use_gpu() -> bool:
-    """Whether this process trains on a CUDA GPU (ACCELERATE_USE_CPU forces the CPU, as in the tests)."""
-    forced_cpu = os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes")
-    return torch.cuda.is_available() and not forced_cpu
 
 
 def process_state():
@@ -56,25 +50,23 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
-def quantization_config(cfg: ModelConfig):
-    """BitsAndBytes nf4 settings for QLoRA (None without --load-in-4bit)."""
-    if not cfg.load_in_4bit:
+def quantization_config(cfg: ModelArgs):
+    """BitsAndBytes settings for QLoRA (trl.get_quantization_config; None without --load-in-4bit/8bit)."""
+    if not (cfg.load_in_4bit or cfg.load_in_8bit):
         return None
-    if not cfg.lora:
-        raise ConfigError("a 4-bit model can only be trained through a LoRA adapter (QLoRA); drop --no-lora")
-    from transformers import BitsAndBytesConfig
+    if not cfg.use_peft:
+        raise ConfigError("a quantized model can only be trained through a LoRA adapter (QLoRA); drop --no-lora")
+    import dataclasses
 
-    compute = resolve_dtype(cfg.dtype)
-    return BitsAndBytesConfig(
-        load_in_4bit=True,
-        bnb_4bit_quant_type="nf4",
-        bnb_4bit_use_double_quant=True,
-        bnb_4bit_compute_dtype=compute,
-        bnb_4bit_quant_storage=compute,  # same storage dtype as the rest: needed for FSDP/ZeRO-3 sharding
-    )
+    from trl import get_quantization_config
+
+    compute = str(resolve_dtype(cfg.dtype)).removeprefix("torch.")
+    # same storage dtype as the rest unless set: needed for FSDP/ZeRO-3 sharding
+    return get_quantization_config(dataclasses.replace(
+        cfg, dtype=compute, bnb_4bit_quant_storage=cfg.bnb_4bit_quant_storage or compute))
 
 
-def load_tokenizer(cfg: ModelConfig, path: str | None = None):
+def load_tokenizer(cfg: ModelArgs, path: str | None = None):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path or resolve_model_path(cfg.name),
@@ -87,7 +79,7 @@ def load_tokenizer(cfg: ModelConfig, path: str | None = None):
     return tokenizer
 
 
-def load_base_model(cfg: ModelConfig, path: str | None = None):
+def load_base_model(cfg: ModelArgs, path: str | None = None):
     """The (possibly 4-bit) base model, not yet wrapped with LoRA."""
     from transformers import AutoModelForCausalLM
 
@@ -104,23 +96,14 @@ def load_base_model(cfg: ModelConfig, path: str | None = None):
     return model
 
 
-def lora_config(cfg: ModelConfig):
-    """The LoRA adapter settings (None for full-parameter training)."""
-    if not cfg.lora:
-        return None
-    from peft import LoraConfig
+def lora_config(cfg: ModelArgs):
+    """The LoRA adapter settings (trl.get_peft_config; None for full-parameter training)."""
+    from trl import get_peft_config
 
-    return LoraConfig(
-        r=cfg.lora_r,
-        lora_alpha=cfg.lora_alpha,
-        lora_dropout=cfg.lora_dropout,
-        target_modules=list(cfg.lora_target_modules),
-        bias="none",
-        task_type="CAUSAL_LM",
-    )
+    return get_peft_config(cfg)
 
 
-def load_model_and_tokenizer(cfg: ModelConfig):
+def load_model_and_tokenizer(cfg: ModelArgs):
     """(model, tokenizer) ready for `train_stage`: the base model, or base + `cfg.adapter` (trainable).
 
     A fresh LoRA adapter is not added here: the trainer adds it from `lora_config(cfg)`.
@@ -135,7 +118,7 @@ def load_model_and_tokenizer(cfg: ModelConfig):
     return model, tokenizer
 
 
-def load_policy(cfg: ModelConfig, adapter_dir: str | Path | None = None, *, device: str | torch.device | None = None):
+def load_policy(cfg: ModelArgs, adapter_dir: str | Path | None = None, *, device: str | torch.device | None = None):
     """(model, tokenizer) for evaluation: the base model with a trained adapter (if given), in eval mode.
 
     `adapter_dir` is a directory written by `train_stage` (TrainResult.adapter_dir) or any PEFT

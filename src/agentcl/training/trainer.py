@@ -68,7 +68,7 @@ class TrainResult:
 
 def stage_paths(config: RunConfig, stage: str) -> tuple[Path, Path]:
     """(checkpoint dir, adapter dir) of a stage."""
-    root = Path(config.output.output_dir)
+    root = Path(config.training.output_dir)
     return root / "checkpoints" / stage, root / "adapters" / stage
 
 
@@ -108,11 +108,11 @@ class TrainingSession:
     @property
     def judge_runtime(self):
         if self._judge_runtime is None:
-            from ..rewards.judge_cache import default_cache_dir
-            from ..rewards.judge_runtime import JudgeRuntime
+            from ..rewards.judge.cache import default_cache_dir
+            from ..rewards.judge.runtime import JudgeRuntime
 
             self._judge_runtime = JudgeRuntime(self.config.judge, user_config=self.config.users,
-                                               default_cache_dir=default_cache_dir(self.config.output.output_dir))
+                                               default_cache_dir=default_cache_dir(self.config.training.output_dir))
         return self._judge_runtime
 
     @property
@@ -127,8 +127,8 @@ class TrainingSession:
             self._rollout = make_rollout_func(
                 user_simulator=self.user_simulator,
                 domains=self.domain,
-                generation=GenerationParams(max_new_tokens=r.max_new_tokens, temperature=r.temperature,
-                                            top_p=r.top_p),
+                generation=GenerationParams(max_new_tokens=r.max_new_tokens, temperature=self.config.training.temperature,
+                                            top_p=self.config.training.top_p),
                 limits=RolloutLimits(max_steps=r.max_conversation_steps, max_errors=r.max_errors,
                                      max_total_tokens=r.max_conversation_tokens),
                 on_conversation_end=self.judge_runtime.on_conversation_end,
@@ -141,7 +141,7 @@ class TrainingSession:
     def reward_fn(self):
         """The async reward function TRL awaits: collects judge futures, composes, records conversations."""
         if self._reward_fn is None:
-            from ..rewards.judge_reward import make_async_reward_fn
+            from ..rewards.judge.reward import make_async_reward_fn
 
             inner = make_async_reward_fn(self.judge_runtime.composer,
                                          max_tokens=self.config.rollout.max_conversation_tokens,
@@ -191,22 +191,22 @@ class TrainingSession:
         config = self.config
         if dataset is None:
             tasks = self.stage_tasks(stage)
-            if len(tasks) < config.training.tasks_per_step:
+            if len(tasks) < config.run.tasks_per_step:
                 raise ConfigError(f"stage {stage.name!r} has {len(tasks)} training tasks, fewer than "
-                                  f"--tasks-per-step {config.training.tasks_per_step}")
+                                  f"--tasks-per-step {config.run.tasks_per_step}")
             dataset = task_dataset(tasks)
         checkpoint_dir, _ = stage_paths(config, stage.name)
         state = process_state()
         args = build_grpo_config(config, checkpoint_dir, state.num_processes, run_name=_run_name(config, stage.name))
         if "tensorboard" in config.training.report_to:
-            os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(config.output.output_dir) / "logs" / stage.name)
+            os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(config.training.output_dir) / "logs" / stage.name)
         peft_config = None if _is_peft(model) else lora_config(config.model)
         if config.model.load_in_4bit and peft_config is None and not _is_peft(model):
             raise ConfigError("a 4-bit model can only be trained through a LoRA adapter (QLoRA)")
-        record = TrainingRecordCallback(stage=stage.name, run_dir=config.output.output_dir, buffer=self.buffer,
+        record = TrainingRecordCallback(stage=stage.name, run_dir=config.training.output_dir, buffer=self.buffer,
                                         accelerator=state, num_generations=config.training.num_generations,
                                         step_offset=step_offset,
-                                        max_user_error_share=getattr(config.training, "max_user_error_share", None))
+                                        max_user_error_share=config.run.max_user_error_share)
         trainer = GRPOTrainer(
             model=model,
             reward_funcs=list(reward_funcs) if reward_funcs is not None else [self.reward_fn],
@@ -225,7 +225,7 @@ class TrainingSession:
         """Train one stage to `--max-steps`; with `resume`, continue from its latest checkpoint."""
         stage = StageSpec.of(stage)
         config = self.config
-        resume = config.training.resume if resume is None else resume
+        resume = config.run.resume if resume is None else resume
         trainer, record = self.build_trainer(stage, model, tokenizer, step_offset=step_offset, callbacks=callbacks,
                                              **builder_kwargs)
         checkpoint_dir, adapter_dir = stage_paths(config, stage.name)
@@ -251,7 +251,7 @@ class TrainingSession:
                 trainer.save_model(str(adapter_dir))  # every rank calls it; the main process writes
                 saved_adapter = adapter_dir
             else:
-                saved_model = Path(config.output.output_dir) / "models" / stage.name
+                saved_model = Path(config.training.output_dir) / "models" / stage.name
                 trainer.save_model(str(saved_model))
             if trainer.accelerator.is_main_process:
                 adapter_dir.mkdir(parents=True, exist_ok=True)
@@ -303,5 +303,5 @@ def _is_main_process() -> bool:
 
 
 def _run_name(config: RunConfig, stage: str) -> str:
-    base = config.output.run_name or Path(config.output.output_dir).name
+    base = config.training.run_name or Path(config.training.output_dir).name
     return f"{base}-{stage}"

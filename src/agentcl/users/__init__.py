@@ -1,6 +1,6 @@
 """User simulators: the interface (base), their configuration, and a factory over the registry.
 
-    config = from_args(parser.parse_args())          # or UserSimulatorConfig(user_type=..., ...)
+    config = parse_user_flags(["--user-type", "scripted"])   # or UserSimulatorConfig(user_type=..., ...)
     simulator = make_user_simulator(config)           # registry name -> class.from_config(config)
     turns = await simulator.respond_batch(conversations)
 
@@ -21,7 +21,7 @@ from .base import (
     is_stop,
     visible_to_user,
 )
-from .config import UserConfigError, UserSimulatorConfig, add_user_args, from_args
+from .config import UserArgs, UserConfigError, UserSimulatorConfig, from_args, parse_user_flags
 
 
 def make_user_simulator(config: UserSimulatorConfig) -> UserSimulator:
@@ -40,6 +40,6 @@ def make_user_simulator(config: UserSimulatorConfig) -> UserSimulator:
 
 __all__ = [
     "OUT_OF_SCOPE", "STOP", "STOP_TOKENS", "TRANSFER", "UserConfigError", "UserConversation", "UserSimulator",
-    "UserSimulatorConfig", "UserTurn", "add_user_args", "from_args", "is_stop", "make_user_simulator",
+    "UserArgs", "UserSimulatorConfig", "UserTurn", "from_args", "is_stop", "make_user_simulator", "parse_user_flags",
     "visible_to_user",
 ]

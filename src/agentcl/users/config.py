@@ -9,7 +9,6 @@ The key is held in a `Secret`: printing or saving the config shows a mask.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from dataclasses import dataclass, field, fields
@@ -19,8 +18,8 @@ from typing import Any
 import yaml
 
 from ..errors import AgentclError
+from ..llm.client import Endpoint
 from ..secrets import MASK, KeyFileError, Secret, check_key_sources, read_key_file, resolve_secret
-from .llm_client import Endpoint
 
 DEFAULT_USER_TYPE = "openai_user_simulator"
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
@@ -175,41 +174,58 @@ def load_endpoints_file(path: str | Path, default_model: str, defaults: UserSimu
 
 
 # ---------------------------------------------------------------------------------------------
-# argparse
+# flags
 # ---------------------------------------------------------------------------------------------
 
-def add_user_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the user-simulator flags (group "user simulator") to a parser."""
-    from ..registry import USER_SIMULATORS
-
-    d = UserSimulatorConfig()
-    g = parser.add_argument_group("user simulator")
-    g.add_argument("--user-type", default=d.user_type,
-                   help=f"one of {', '.join(USER_SIMULATORS.names())} (default {d.user_type}; "
-                        "hf_user_simulator is the local-model rollback, scripted is offline)")
-    g.add_argument("--openai-api-base", action="append", default=None, metavar="URL",
-                   help="OpenAI-compatible base URL; repeat or comma-separate for several (or $OPENAI_API_BASE)")
-    g.add_argument("--openai-api-key", default=None, help="API key (prefer --openai-api-key-file or $OPENAI_API_KEY)")
-    g.add_argument("--openai-api-key-file", default=None, metavar="FILE", help="file holding the API key")
-    g.add_argument("--openai-model", default=None, help=f"model name on the endpoint (default {DEFAULT_OPENAI_MODEL})")
-    g.add_argument("--user-model", default=None,
-                   help="user_simulator: any litellm model string; hf_user_simulator: a local model directory")
-    g.add_argument("--user-endpoints", default=None, metavar="FILE", help="YAML/JSON list of endpoints")
-    g.add_argument("--user-temperature", type=float, default=d.temperature)
-    g.add_argument("--user-max-concurrency", type=int, default=d.max_concurrency,
-                   help="user turns in flight, all endpoints together")
-    g.add_argument("--user-endpoint-max-concurrency", type=int, default=None, help="requests in flight per endpoint")
-    g.add_argument("--user-rpm", type=int, default=None, help="requests per minute per endpoint")
-    g.add_argument("--user-timeout", type=float, default=d.timeout, help="seconds per request")
-    g.add_argument("--user-num-retries", type=int, default=d.num_retries)
-    g.add_argument("--user-load-in-4bit", action="store_true", help="hf_user_simulator: 4-bit weights (bitsandbytes)")
-    g.add_argument("--user-device", default=d.hf_device, help="hf_user_simulator: cpu, cuda, cuda:1 or auto")
-    g.add_argument("--user-max-new-tokens", type=int, default=d.max_new_tokens)
-    return parser
+def _flag(default: Any = None, help: str = "", **extra: Any) -> Any:
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help, **extra})
+    return field(default=default, metadata={"help": help, **extra})
 
 
-def from_args(ns: argparse.Namespace, seed: int | None = None) -> UserSimulatorConfig:
-    """A config from parsed flags (those added by `add_user_args`)."""
+@dataclass
+class UserArgs:
+    """The user-simulator flags of a run (also the flat YAML keys of the same names).
+
+    One field per flag, parsed by the run's TrlParser; `from_args` turns them into a
+    `UserSimulatorConfig` (resolving the key from flag, key file or environment).
+    """
+
+    user_type: str = _flag(DEFAULT_USER_TYPE, "openai_user_simulator, user_simulator, hf_user_simulator (the "
+                           "local-model rollback) or scripted (offline)")
+    openai_api_base: list[str] | None = _flag(None, "OpenAI-compatible base URL(s), space- or comma-separated "
+                                              "(or $OPENAI_API_BASE)")
+    openai_api_key: str | None = _flag(None, "API key (prefer --openai-api-key-file or $OPENAI_API_KEY; never "
+                                       "read from a config file)")
+    openai_api_key_file: str | None = _flag(None, "file holding the API key")
+    openai_model: str | None = _flag(None, f"model name on the endpoint (default {DEFAULT_OPENAI_MODEL})")
+    user_model: str | None = _flag(None, "user_simulator: any litellm model string; hf_user_simulator: a local "
+                                   "model directory")
+    user_endpoints: str | None = _flag(None, "YAML/JSON list of endpoints")
+    user_temperature: float = _flag(0.0, "user simulator sampling temperature")
+    user_max_concurrency: int = _flag(32, "user turns in flight, all endpoints together")
+    user_endpoint_max_concurrency: int | None = _flag(None, "requests in flight per endpoint")
+    user_rpm: int | None = _flag(None, "requests per minute per endpoint")
+    user_timeout: float = _flag(60.0, "seconds per request")
+    user_num_retries: int = _flag(6, "retries of a failed request (429, 5xx, timeouts)")
+    user_load_in_4bit: bool = _flag(False, "hf_user_simulator: 4-bit weights (bitsandbytes)")
+    user_device: str = _flag("auto", "hf_user_simulator: cpu, cuda, cuda:1 or auto")
+    user_max_new_tokens: int = _flag(256, "token limit of one simulated user turn")
+
+
+SECRET_FLAGS = ("openai_api_key",)  # never from a config file
+
+
+def parse_user_flags(argv: list[str]) -> UserSimulatorConfig:
+    """A config from user-simulator flags alone (tests, tools)."""
+    from transformers import HfArgumentParser
+
+    (args,) = HfArgumentParser(UserArgs).parse_args_into_dataclasses(args=list(argv))
+    return from_args(args)
+
+
+def from_args(ns: Any, seed: int | None = None) -> UserSimulatorConfig:
+    """A config from parsed flags (a `UserArgs`, or any object with its attributes)."""
     try:
         key = resolve_secret(ns.openai_api_key, None, None)
     except FileNotFoundError as exc:  # pragma: no cover - resolve_secret only reads files when given one

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from .chat_user import ChatUserSimulator, UserReply
 from .config import UserSimulatorConfig
-from .llm_client import Endpoint, LLMClient
+from ..llm.client import Endpoint, LLMClient
 
 
 class LiteLLMUserSimulator(ChatUserSimulator):

@@ -8,8 +8,8 @@ Vocabulary
   ``zero_shot`` (row 0, before any training) and ``after_stage_i`` (row i, after training
   stage i). Other phase names (e.g. ``train`` for training rollouts) are stored and summarised
   but never enter the accuracy matrix.
-* Each evaluated conversation is a :class:`SimulationRun` labelled with ``extra["phase"]`` and
-  ``extra["stage"]`` (see :func:`label_run`) and keyed by
+* Each evaluated conversation is a :class:`SimulationRun` whose typed ``phase`` and ``stage``
+  fields are set (see :func:`label_run`) and keyed by
   ``"{phase}/{stage}/{domain}/{task_id}/trial{k}"`` (see :func:`make_run_id`).
 
 Definitions (R[i][j] = performance on stage j after training stage i, row 0 = zero-shot)
@@ -75,31 +75,24 @@ def make_run_id(phase: str, stage: str, domain: str, task_id: str, trial: int) -
 
 
 def label_run(run: SimulationRun, *, phase: str, stage: str) -> SimulationRun:
-    """A copy of `run` with its results key as id and extra['phase'], extra['stage'] set."""
-    extra = {**run.extra, "phase": phase, "stage": stage}
+    """A copy of `run` with its results key as id and its `phase` and `stage` set."""
     run_id = make_run_id(phase, stage, run.domain, run.task_id, run.trial)
-    return run.model_copy(update={"id": run_id, "extra": extra})
+    return run.model_copy(update={"id": run_id, "phase": phase, "stage": stage})
 
 
 def run_phase(run: SimulationRun) -> str:
-    return _label(run, "phase", 0)
+    return _label(run, "phase")
 
 
 def run_stage(run: SimulationRun) -> str:
-    return _label(run, "stage", 1)
+    return _label(run, "stage")
 
 
-def _label(run: SimulationRun, key: str, id_part: int) -> str:
-    value = run.extra.get(key)
+def _label(run: SimulationRun, key: str) -> str:
+    value = getattr(run, key) or run.extra.get(key)  # extra: results written before the typed fields
     if isinstance(value, str) and value:
         return value
-    parts = run.id.split("/")  # fall back on the id layout phase/stage/domain/task/trialK
-    if len(parts) >= 5 and parts[-1].startswith("trial"):
-        return parts[id_part]
-    raise ValueError(
-        f"run {run.id!r} has no extra[{key!r}] and its id is not phase/stage/domain/task/trialK; "
-        "label it with agentcl.curriculum.metrics.label_run"
-    )
+    raise ValueError(f"run {run.id!r} has no {key}; label it with agentcl.report.metrics.label_run")
 
 
 # --- rewards, successes, pass^k -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The judge's HTTP client: the project's shared `LLMClient` (agentcl.users.llm_client), judge-configured.
+"""The judge's HTTP client: the project's shared `LLMClient` (agentcl.llm.client), judge-configured.
 
 The shared client does the HTTP work: a litellm Router over the endpoints, retries of 429 / 5xx /
 timeouts / malformed answers with backoff, a per-request timeout, rate pacing, and errors that
@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..secrets import Secret
-from ..users.llm_client import Endpoint, LLMClient
-from .judge_config import JudgeConfig, JudgeConfigError
+from ...secrets import Secret
+from ...llm.client import Endpoint, LLMClient
+from .config import JudgeConfig, JudgeConfigError
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .composition import RewardComposer
+from ..composition import RewardComposer
 from .dispatcher import JudgeStats
-from .judge_runtime import PendingConversationReward
+from .runtime import PendingConversationReward
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ import concurrent.futures
 from abc import ABC, abstractmethod
 from typing import Any
 
-from ..data_model import Check, Message, Task
+from ...data_model import Check, Message, Task
 from .dispatcher import JudgeDispatcher, JudgeRequest
-from .heuristic_judge import agent_texts, assess_assertion, quality_score
-from .judge_parsing import parse_assertion_verdicts, parse_quality_score
-from .judge_prompts import assertion_prompt, quality_prompt
+from .heuristic import agent_texts, assess_assertion, quality_score
+from .parsing import parse_assertion_verdicts, parse_quality_score
+from .prompts import assertion_prompt, quality_prompt
 
 Future = concurrent.futures.Future
 

@@ -12,13 +12,12 @@ configured, else heuristic. The quality judge only runs when --judge-coefficient
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import AgentclError
-from ..secrets import Secret, check_key_sources, resolve_secret
-from .composition import CompositionConfig, LengthPenalty
+from ...errors import AgentclError
+from ...secrets import Secret, check_key_sources, resolve_secret
+from ..composition import CompositionConfig, LengthPenalty
 
 JUDGE_KEY_ENV = "AGENTCL_JUDGE_API_KEY"
 JUDGE_CHOICES = ("auto", "llm", "heuristic")
@@ -124,81 +123,71 @@ class JudgeConfig:
         return bases, key
 
 
-def _comma_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
+def _flag(default: Any = None, help: str = "", **extra: Any) -> Any:
+    return field(default=default, metadata={"help": help, **extra})
 
 
-def add_judge_args(parser: argparse.ArgumentParser) -> None:
-    d = JudgeConfig()
-    g = parser.add_argument_group("judge", "LLM judges (NL assertions, quality) and reward composition")
-    g.add_argument("--judge-model", default=d.model,
-                   help="judge model for litellm, e.g. openai/gpt-4.1-mini, or 'judge' on the local relay")
-    g.add_argument("--judge-api-base", type=_comma_list, default=d.api_base, metavar="URL[,URL...]",
-                   help="OpenAI-compatible endpoint(s) of the judge (default: the user simulator's)")
-    g.add_argument("--judge-api-key", default=None,
-                   help=f"judge API key (prefer --judge-api-key-file or ${JUDGE_KEY_ENV}; default: the user "
-                        "simulator's)")
-    g.add_argument("--judge-api-key-file", default=d.api_key_file, help="file holding the judge API key")
-    g.add_argument("--judge-max-concurrency", type=int, default=d.max_concurrency,
-                   help="judge requests in flight at once")
-    g.add_argument("--judge-timeout", type=float, default=d.timeout_s, help="seconds per judge HTTP call")
-    g.add_argument("--judge-num-retries", type=int, default=d.num_retries,
-                   help="retries of a failed judge call (429, 5xx, timeouts) before the fallback")
-    g.add_argument("--judge-temperature", type=float, default=d.temperature, help="judge sampling temperature")
-    g.add_argument("--judge-max-tokens", type=int, default=d.max_tokens, help="token limit of a judge answer")
-    g.add_argument("--judge-cache-dir", default=d.cache_dir,
-                   help="directory of the judge answer cache, kept across runs (default: <output_dir>/judge_cache, "
-                        "one sub-folder per machine in multi-node runs)")
-    g.add_argument("--judge-fallback-score", type=float, default=d.fallback_score,
-                   help="score used when the judge fails for good (assertions: met iff >= 0.5)")
-    g.add_argument("--nl-judge", choices=JUDGE_CHOICES, default=d.nl_judge,
-                   help="who decides NL_ASSERTION: llm, heuristic, auto (llm when --judge-model is set)")
-    g.add_argument("--quality-judge", choices=JUDGE_CHOICES, default=d.quality_judge,
-                   help="who scores quality (used when --judge-coefficient != 0)")
-    g.add_argument("--judge-coefficient", type=float, default=d.judge_coefficient,
-                   help="weight of the 0-1 quality score added to the task reward (0: off)")
-    g.add_argument("--length-penalty", action=argparse.BooleanOptionalAction, default=d.length_penalty,
-                   help="subtract a length penalty (shape: the four flags below; see README)")
-    g.add_argument("--length-penalty-peak-ratio", type=float, default=d.length_penalty_peak_ratio,
-                   help="no penalty up to this share of the token budget")
-    g.add_argument("--length-penalty-outer-ratio", type=float, default=d.length_penalty_outer_ratio,
-                   help="share of the budget at which the penalty reaches --length-penalty-scale")
-    g.add_argument("--length-penalty-scale", type=float, default=d.length_penalty_scale,
-                   help="penalty at --length-penalty-outer-ratio (parabolic rise from the peak ratio)")
-    g.add_argument("--length-penalty-max", type=float, default=d.length_penalty_max, help="cap of the penalty")
+@dataclass
+class JudgeArgs:
+    """The judge flags of a run (also the flat YAML keys of the same names); `from_args` builds a JudgeConfig."""
+
+    judge_model: str | None = _flag(None, "judge model for litellm, e.g. openai/gpt-4.1-mini, or 'judge' on the "
+                                    "local relay")
+    judge_api_base: list[str] | None = _flag(None, "OpenAI-compatible endpoint(s) of the judge, space- or "
+                                             "comma-separated (default: the user simulator's)")
+    judge_api_key: str | None = _flag(None, f"judge API key (prefer --judge-api-key-file or ${JUDGE_KEY_ENV}; "
+                                      "default: the user simulator's; never read from a config file)")
+    judge_api_key_file: str | None = _flag(None, "file holding the judge API key")
+    judge_max_concurrency: int = _flag(32, "judge requests in flight at once")
+    judge_timeout: float = _flag(60.0, "seconds per judge HTTP call")
+    judge_num_retries: int = _flag(3, "retries of a failed judge call (429, 5xx, timeouts) before the fallback")
+    judge_temperature: float = _flag(0.0, "judge sampling temperature")
+    judge_max_tokens: int = _flag(1024, "token limit of a judge answer")
+    judge_cache_dir: str | None = _flag(None, "directory of the judge answer cache, kept across runs (default: "
+                                        "<output_dir>/judge_cache, one sub-folder per machine in multi-node runs)")
+    judge_fallback_score: float = _flag(0.0, "score used when the judge fails for good (assertions: met iff >= 0.5)")
+    nl_judge: str = _flag("auto", "who decides NL_ASSERTION: llm, heuristic, auto (llm when --judge-model is set)",
+                          choices=list(JUDGE_CHOICES))
+    quality_judge: str = _flag("auto", "who scores quality (used when --judge-coefficient != 0)",
+                               choices=list(JUDGE_CHOICES))
+    judge_coefficient: float = _flag(0.0, "weight of the 0-1 quality score added to the task reward (0: off)")
+    length_penalty: bool = _flag(False, "subtract a length penalty (shape: the four flags below; see README)")
+    length_penalty_peak_ratio: float = _flag(0.5, "no penalty up to this share of the token budget")
+    length_penalty_outer_ratio: float = _flag(1.0, "share of the budget at which the penalty reaches "
+                                              "--length-penalty-scale")
+    length_penalty_scale: float = _flag(0.5, "penalty at --length-penalty-outer-ratio (parabolic rise from the "
+                                        "peak ratio)")
+    length_penalty_max: float = _flag(1.0, "cap of the penalty")
 
 
-def judge_config_from_args(ns: argparse.Namespace) -> JudgeConfig:
-    d = JudgeConfig()
-
-    def get(name: str, default: Any) -> Any:
-        return getattr(ns, name, default)
-
-    key_file = get("judge_api_key_file", None)
-    check_key_sources(get("judge_api_key", None), key_file, "--judge-api-key", "--judge-api-key-file")
-    config = JudgeConfig(
-        model=get("judge_model", d.model),
-        api_base=get("judge_api_base", d.api_base),
-        api_key=resolve_secret(get("judge_api_key", None), JUDGE_KEY_ENV, key_file),
-        api_key_file=key_file,
-        max_concurrency=get("judge_max_concurrency", d.max_concurrency),
-        timeout_s=get("judge_timeout", d.timeout_s),
-        num_retries=get("judge_num_retries", d.num_retries),
-        temperature=get("judge_temperature", d.temperature),
-        max_tokens=get("judge_max_tokens", d.max_tokens),
-        cache_dir=get("judge_cache_dir", d.cache_dir),
-        fallback_score=get("judge_fallback_score", d.fallback_score),
-        nl_judge=get("nl_judge", d.nl_judge),
-        quality_judge=get("quality_judge", d.quality_judge),
-        judge_coefficient=get("judge_coefficient", d.judge_coefficient),
-        length_penalty=get("length_penalty", d.length_penalty),
-        length_penalty_peak_ratio=get("length_penalty_peak_ratio", d.length_penalty_peak_ratio),
-        length_penalty_outer_ratio=get("length_penalty_outer_ratio", d.length_penalty_outer_ratio),
-        length_penalty_scale=get("length_penalty_scale", d.length_penalty_scale),
-        length_penalty_max=get("length_penalty_max", d.length_penalty_max),
-    )
-    # Cross-field checks wait for `validate()` at build time: YAML may still fill other fields.
-    return config
+SECRET_FLAGS = ("judge_api_key",)  # never from a config file
 
 
-from_args = judge_config_from_args  # the name the issue uses
+def judge_config_from_args(ns: Any) -> JudgeConfig:
+    """A JudgeConfig from parsed flags (a `JudgeArgs`, or any object with its attributes)."""
+    base = ns.judge_api_base
+    if base:
+        base = [part.strip() for item in base for part in item.split(",") if part.strip()]
+    check_key_sources(ns.judge_api_key, ns.judge_api_key_file, "--judge-api-key", "--judge-api-key-file")
+    return JudgeConfig(
+        model=ns.judge_model, api_base=base or None,
+        api_key=resolve_secret(ns.judge_api_key, JUDGE_KEY_ENV, ns.judge_api_key_file),
+        api_key_file=ns.judge_api_key_file, max_concurrency=ns.judge_max_concurrency, timeout_s=ns.judge_timeout,
+        num_retries=ns.judge_num_retries, temperature=ns.judge_temperature, max_tokens=ns.judge_max_tokens,
+        cache_dir=ns.judge_cache_dir, fallback_score=ns.judge_fallback_score, nl_judge=ns.nl_judge,
+        quality_judge=ns.quality_judge, judge_coefficient=ns.judge_coefficient, length_penalty=ns.length_penalty,
+        length_penalty_peak_ratio=ns.length_penalty_peak_ratio,
+        length_penalty_outer_ratio=ns.length_penalty_outer_ratio, length_penalty_scale=ns.length_penalty_scale,
+        length_penalty_max=ns.length_penalty_max,
+    )  # cross-field checks wait for `validate()`
+
+
+def parse_judge_flags(argv: list[str]) -> JudgeConfig:
+    """A JudgeConfig from judge flags alone (tests, tools)."""
+    from transformers import HfArgumentParser
+
+    (args,) = HfArgumentParser(JudgeArgs).parse_args_into_dataclasses(args=list(argv))
+    return judge_config_from_args(args)
+
+
+from_args = judge_config_from_args

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..data_model import Message, RewardInfo, Task, TerminationReason
-from .composition import RewardComposer
+from ...data_model import Message, RewardInfo, Task, TerminationReason
+from ..composition import RewardComposer
 from .dispatcher import CompletionFn, JudgeDispatcher
-from .judge_cache import JudgeCache
-from .judge_config import JudgeConfig
+from .cache import JudgeCache
+from .config import JudgeConfig
 from .judges import (
     AssertionJudge,
     HeuristicAssertionJudge,
@@ -35,8 +35,8 @@ from .judges import (
 )
 
 if TYPE_CHECKING:
-    from ..domains.base import DomainData
-    from ..environment import Environment
+    from ...domains.base import DomainData
+    from ...environment import Environment
 
 log = logging.getLogger(__name__)
 Future = concurrent.futures.Future
@@ -108,7 +108,7 @@ class JudgeRuntime:
         assert config.model
         self.client = None
         if completion is None:
-            from .judge_client import make_judge_client
+            from .client import make_judge_client
 
             self.client = make_judge_client(config, user_config)  # retries, timeouts, endpoints
             completion = self.client.complete
@@ -125,7 +125,7 @@ class JudgeRuntime:
               final_environment: "Environment | None" = None, completion_tokens: int | None = None,
               conversation_id: str = "") -> PendingConversationReward:
         """Local reward parts now; judge requests submitted; nothing waits on the network."""
-        from .evaluator import start_evaluation
+        from ..evaluator import start_evaluation
 
         task_reward = start_evaluation(task, domain, messages, termination, judge=self.assertion_judge,
                                        final_environment=final_environment)

@@ -34,10 +34,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from ..async_runner import api_loop
-from ..secrets import redact
-from .judge_cache import JudgeCache, cache_key
-from .judge_parsing import JudgeParseError
+from ...async_runner import api_loop
+from ...secrets import redact
+from .cache import JudgeCache, cache_key
+from .parsing import JudgeParseError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

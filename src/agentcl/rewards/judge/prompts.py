@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..data_model import Message, Task
+from ...data_model import Message, Task
 
 ASSERTION_MARKER = "[agentcl-judge:nl-assertions/v1]"
 QUALITY_MARKER = "[agentcl-judge:quality/v1]"

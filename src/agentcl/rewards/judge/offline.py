@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .heuristic_judge import assess_assertions, quality_score
-from .judge_prompts import read_prompt
+from .heuristic import assess_assertions, quality_score
+from .prompts import read_prompt
 
 
 def answer(messages: list[dict[str, Any]]) -> str:

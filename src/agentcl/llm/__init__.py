@@ -1,0 +1,1 @@
+"""The LLM client (litellm Router over OpenAI-compatible endpoints) shared by user simulators and judges."""
