@@ -102,6 +102,9 @@ def test_bad_weights_are_refused():
         PartialCreditWeights(0, 0, 0)
     with pytest.raises(ValueError, match="expected 3 numbers"):
         PartialCreditWeights.from_list([1, 2])
+    with pytest.raises(ValueError, match="must be numbers"):
+        PartialCreditWeights.from_list(["1", "x", "1"])
+    assert PartialCreditWeights.from_list(["1", "0", "2.5"]) == PartialCreditWeights(1.0, 0.0, 2.5)
 
 
 def test_reward_function_reads_the_conversation_column(mock, task):

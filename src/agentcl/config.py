@@ -120,6 +120,12 @@ class TrainingConfig:
     epsilon_high: float | None = option(None, "PPO clip range (upper; default: --epsilon)")
     scale_rewards: str = option("group", "advantage scaling", choices=("group", "batch", "none"))
     num_iterations: int = option(1, "optimizer passes over each batch of rollouts (μ)")
+    # issue 12: the optional partial-credit reward term (agentcl.rewards.partial_credit), a TRL reward
+    # function of its own beside the task reward, weighted by GRPOConfig.reward_weights
+    partial_credit: float = option(0.0, "weight of the partial-credit reward term (share of gold actions, env "
+                                   "assertions and communicate strings met); 0: off")
+    partial_credit_weights: list[str] = option(  # numbers; lists are strings in this config system
+        help="partial credit: relative weights of actions, env_assertions, communicate", factory=lambda: ["1", "1", "1"])
     max_steps: int = option(50, "optimizer steps per curriculum stage")
     logging_steps: int = option(1, "log metrics every N steps")
     save_steps: int = option(10, "write a checkpoint every N steps")

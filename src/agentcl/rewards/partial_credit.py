@@ -46,11 +46,15 @@ class PartialCreditWeights:
             raise ValueError("partial credit needs at least one positive weight (actions, env_assertions, communicate)")
 
     @classmethod
-    def from_list(cls, values: list[float] | tuple[float, ...]) -> "PartialCreditWeights":
+    def from_list(cls, values: list[float] | list[str] | tuple[float, ...]) -> "PartialCreditWeights":
         if len(values) != len(PARTS):
             raise ValueError(f"partial credit weights: expected {len(PARTS)} numbers ({', '.join(PARTS)}), "
                              f"got {list(values)}")
-        return cls(*(float(v) for v in values))
+        try:
+            numbers = [float(v) for v in values]
+        except (TypeError, ValueError):
+            raise ValueError(f"partial credit weights must be numbers ({', '.join(PARTS)}), got {list(values)}") from None
+        return cls(*numbers)
 
 
 @dataclass

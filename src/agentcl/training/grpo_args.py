@@ -76,6 +76,8 @@ def build_grpo_config(config: RunConfig, output_dir: str | Path, num_processes: 
         epsilon=t.epsilon,
         epsilon_high=t.epsilon_high,
         scale_rewards=t.scale_rewards,
+        # issue 12: task reward (weight 1) + the partial-credit term when it is on (see trainer.reward_funcs)
+        reward_weights=[1.0, t.partial_credit] if t.partial_credit else None,
         # precision: bf16 on GPU, fp32 on CPU (no autocast there)
         bf16=gpu and dtype == torch.bfloat16,
         fp16=gpu and dtype == torch.float16,
