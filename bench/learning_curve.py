@@ -77,6 +77,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--max-conversation-tokens", type=int, default=4608)
     p.add_argument("--arms", default=",".join(ARMS))
+    p.add_argument("--reuse-warm-start", default=None, metavar="DIR",
+                   help="take the warm-started model of an earlier run of the same seed and settings from DIR "
+                        "(<out>/seed<N>/warmstart) instead of training it again (to run an arm in parallel)")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the intervals")
     p.add_argument("--out", default="outputs/learning_curve")
     p.add_argument("--smoke", action="store_true", help="test size (seconds): tiny everything, same code path")
@@ -219,10 +222,20 @@ def run_seed(args, seed: int, root: Path) -> dict:
     timings["data_s"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    good, bad = player.conversations(data, prepared.warmstart)
-    ws_dir = out / "warmstart"
-    report = warm_start(base, ws_dir, good, failed=bad, progress=False, settings=WarmStartSettings(
-        steps=args.warm_start_steps, batch_size=4, learning_rate=args.warm_start_lr, seed=seed))
+    if args.reuse_warm_start:
+        from agentcl.curriculum.warmstart import read_warm_start
+
+        ws_dir = Path(args.reuse_warm_start)
+        saved = read_warm_start(ws_dir)
+        if saved is None:
+            raise SystemExit(f"--reuse-warm-start {ws_dir}: no finished warm start there (warmstart.json missing)")
+        report = argparse.Namespace(training=saved["training"])
+        good = [None] * saved["gold_conversations"]
+    else:
+        good, bad = player.conversations(data, prepared.warmstart)
+        ws_dir = out / "warmstart"
+        report = warm_start(base, ws_dir, good, failed=bad, progress=False, settings=WarmStartSettings(
+            steps=args.warm_start_steps, batch_size=4, learning_rate=args.warm_start_lr, seed=seed))
     timings["warm_start_s"] = time.perf_counter() - t
     print(f"[seed {seed}] {args.domain}: kinds {prepared.groups}; {len(prepared.warmstart)} warm-start, "
           f"{len(prepared.train)} training, {len(prepared.test)} held-out tasks; warm start "

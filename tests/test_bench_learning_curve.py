@@ -47,3 +47,20 @@ def test_smoke_run_writes_both_arms(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "held-out pass^1" in printed and "control" in printed
     assert "plot-learning-reward-curve" in (tmp_path / "learning_curve.html").read_text()
+
+
+def test_learning_story_rows_and_html(tmp_path):
+    from agentcl.demo.learning_story import learning_rows, write_learning_report
+
+    curve = [{"step": i + 1, "reward_mean": r, "frac_groups_zero_std": z}
+             for i, (r, z) in enumerate([(0.2, 1.0), (0.3, 0.0), (0.5, 0.0), (0.7, 0.0)])]
+    arm = lambda p, lo, hi: {"after": {"pass1": p, "ci95": [lo, hi]}, "gain": p - 0.3,  # noqa: E731
+                             "train_curve": curve}
+    summary = {"results": [{"seed": 0, "before": {"pass1": 0.3, "ci95": [0.2, 0.4]},
+                            "arms": {"grpo": arm(0.6, 0.5, 0.7), "control": arm(0.32, 0.22, 0.42)}}]}
+    lines = learning_rows(summary)
+    _, _, grpo, control = lines  # explanation, header, one row per arm
+    assert "+0.30" in grpo and "yes" in grpo and "0.20 -> 0.70" in grpo and "0.25" in grpo
+    assert "+0.02" in control and " no " in control
+    html = write_learning_report(summary, tmp_path / "report.html").read_text()
+    assert "plot-learning-reward-curve" in html and "data:image/png" in html and "0.60 [0.50, 0.70]" in html
