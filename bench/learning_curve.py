@@ -91,7 +91,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.num_tasks, args.warm_start_tasks, args.warm_start_steps = 40, 2, 2
         args.train_tasks, args.eval_tasks, args.trials = 1, 1, 1
         args.steps, args.group_size, args.bootstrap = 1, 2, 100
-        args.max_steps_per_conversation, args.max_new_tokens = 4, 24
+        args.max_steps_per_conversation, args.max_new_tokens = 10, 48  # gold turns must fit (task selection)
     return args
 
 
