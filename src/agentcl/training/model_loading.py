@@ -2,6 +2,7 @@
 
 Rules kept here so every caller gets them:
 - `--model tiny` is the offline tiny Qwen3-format agent, built locally (never from the hub);
+  `--model smollm2-135m` is SmolLM2-135M-Instruct, prepared offline from a PyPI wheel (models/smollm2.py);
 - dtype `auto` is bfloat16 on a GPU that supports it and float32 on CPU;
 - a 4-bit model is only ever trained through a LoRA adapter (QLoRA), never full-parameter;
 - a 4-bit model is placed on this process's GPU at load time (bitsandbytes needs it there);
@@ -18,6 +19,7 @@ from typing import Any
 import torch
 
 from ..config import TINY_MODEL, ConfigError, ModelArgs, use_gpu
+from ..models.smollm2 import SMOLLM2_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,10 @@ def resolve_model_path(name: str) -> str:
         from ..models import ensure_tiny_agent
 
         return str(ensure_tiny_agent())
+    if name == SMOLLM2_MODEL:  # issue 12: the real pretrained SmolLM2-135M-Instruct, prepared offline
+        from ..models.smollm2 import ensure_smollm2
+
+        return str(ensure_smollm2())
     return name
 
 

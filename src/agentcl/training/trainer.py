@@ -149,6 +149,16 @@ class TrainingSession:
             self._reward_fn = make_training_reward_fn(inner, self.buffer)
         return self._reward_fn
 
+    def reward_funcs(self) -> list[Callable]:
+        """The task reward, plus the partial-credit term when --partial-credit is on (issue 12)."""
+        funcs = [self.reward_fn]
+        run = self.config.run
+        if run.partial_credit:
+            from ..rewards.partial_credit import PartialCreditWeights, make_partial_credit_reward_fn
+
+            funcs.append(make_partial_credit_reward_fn(PartialCreditWeights.from_list(run.partial_credit_weights)))
+        return funcs
+
     # -- data ----------------------------------------------------------------------------------
     def domain(self, name: str):
         """A domain's data (from --data-dir, else the generated default), loaded once."""
@@ -209,7 +219,7 @@ class TrainingSession:
                                         max_user_error_share=config.run.max_user_error_share)
         trainer = GRPOTrainer(
             model=model,
-            reward_funcs=list(reward_funcs) if reward_funcs is not None else [self.reward_fn],
+            reward_funcs=list(reward_funcs) if reward_funcs is not None else self.reward_funcs(),
             args=args,
             train_dataset=dataset,
             processing_class=tokenizer,
