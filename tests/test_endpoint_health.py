@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from agentcl.data_model import TerminationReason
-from agentcl.rewards.judge_config import JudgeConfig
-from agentcl.rewards.judge_runtime import JudgeRuntime
+from agentcl.rewards.judge.config import JudgeConfig
+from agentcl.rewards.judge.runtime import JudgeRuntime
 from agentcl.secrets import Secret
 from agentcl.training.endpoint_health import EndpointCheckError, TooManyUserErrors, UserErrorGuard, check_endpoints
 from agentcl.users.config import UserSimulatorConfig

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "agentcl"
 
 # bottom (0) to top; a module may import from its own layer and the layers below it
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "secrets", "async_runner", "data_model"),  # foundations and the data model
+    ("errors", "secrets", "async_runner", "output_errors", "data_model"),  # foundations and the data model
     ("report",),  # results store, metrics, plots, HTML: read and write runs of the data model only
     ("environment",),  # tools, toolkits, databases
     ("domains", "registry", "models"),  # the domains, the name registry, the tiny local model
@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("config",),  # one RunConfig over GRPOConfig, ModelConfig and the sections above
     ("training",),  # TRL GRPO wiring of one stage
     ("curriculum",),  # the stage loop, evaluation
-    ("demo", "cli", "__main__", "check_data", "generate_data"),  # the demo and the command line
+    ("demo", "cli", "__main__", "check_data", "generate_data", "export"),  # the demo and the command line
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 

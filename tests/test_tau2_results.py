@@ -21,9 +21,9 @@ from agentcl.check_data import gold_conversation
 from agentcl.data_model import TerminationReason
 from agentcl.registry import load_domain
 from agentcl.report import build_report, load_results, write_results_json
-from agentcl.report.export import main as export_main
+from agentcl.export import main as export_main
 from agentcl.rewards.evaluator import evaluate_run
-from agentcl.curriculum.metrics import label_run
+from agentcl.report.metrics import label_run
 from agentcl.data_model import SimulationRun
 
 ROOT = Path(__file__).resolve().parents[1]

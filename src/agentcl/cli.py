@@ -15,7 +15,7 @@ COMMANDS = {
     "generate": ("agentcl.generate_data", "write a domain's seeded default data (τ²-bench format)"),
     "eval": ("agentcl.curriculum.evaluate_cli", "evaluate a model or checkpoint on a domain and split"),
     "report": ("agentcl.report.cli", "rebuild metrics.json, plots and report.html of a run directory"),
-    "export": ("agentcl.report.export", "write a run's conversations as τ²-bench results files (--format tau2)"),
+    "export": ("agentcl.export", "write a run's conversations as τ²-bench results files (--format tau2)"),
     "relay": ("agentcl.relay.__main__", "start the local OpenAI-compatible relay (scripted user + offline judge)"),
 }
 

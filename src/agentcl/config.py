@@ -26,7 +26,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import yaml
 from trl import GRPOConfig, ModelConfig, TrlParser
@@ -474,9 +474,7 @@ def validate(config: RunConfig) -> None:
         raise ConfigError(f"--learning-rate must be positive, got {t.learning_rate}")
     if t.beta < 0:
         raise ConfigError(f"--beta must be >= 0, got {t.beta}")
-    from .curriculum.stages import parse_stages
-
-    parse_stages(list(c.domains), where="--domains")  # the stage syntax: 'domain', 'name=domain' or a mapping
+    _check_stage_syntax(c.domains)
     from .registry import USER_SIMULATORS
 
     user_type = getattr(config.users, "user_type", None)
@@ -491,6 +489,32 @@ def validate(config: RunConfig) -> None:
     for target in t.report_to or []:
         if target not in REPORT_TARGETS:
             raise ConfigError(f"--report-to {target!r}; choose from {', '.join(REPORT_TARGETS)}")
+
+
+def _check_stage_syntax(items: Sequence[Any]) -> None:
+    """--domains items are 'domain' or 'name=domain' (mappings come from YAML): known domains, unique
+    stage names. The full stage parse (curriculum.stages, a layer above) repeats these checks."""
+    from .registry import DOMAINS
+
+    if not items:
+        raise ConfigError("--domains: the curriculum needs at least one stage")
+    pairs = []
+    for item in items:
+        if isinstance(item, Mapping):
+            name, domain = item.get("name") or item.get("domain"), item.get("domain")
+        else:
+            name, _, domain = str(item).partition("=") if "=" in str(item) else (str(item), "", str(item))
+        name, domain = str(name).strip(), str(domain).strip()
+        if domain not in DOMAINS:
+            raise ConfigError(f"--domains: stage {name!r} names unknown domain {domain!r}; "
+                              f"known domains: {', '.join(DOMAINS.names())}")
+        pairs.append((name, domain))
+    names = [name for name, _ in pairs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        domain = next(d for n, d in pairs if n == twice[0])
+        raise ConfigError(f"--domains: stage names must be unique; named twice: {', '.join(twice)} "
+                          f"(name a repeated domain's stages apart: '{twice[0]}_again={domain}')")
 
 
 def format_config(config: RunConfig) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..data_model import Check, Message, RewardInfo, SimulationRun, Task, TerminationReason
-from ..curriculum.metrics import ZERO_SHOT_PHASE, label_run
+from .metrics import ZERO_SHOT_PHASE, label_run
 
 TAU2_TERMINATION = {TerminationReason.MAX_TOKENS: "context_window_exceeded"}
 

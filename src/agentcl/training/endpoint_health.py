@@ -40,7 +40,7 @@ class TooManyUserErrors(AgentclError):
 
 
 def _clients(holder: Any) -> list[Any]:
-    from ..users.llm_client import LLMClient
+    from ..llm.client import LLMClient
 
     client = getattr(holder, "client", None)
     return [client] if isinstance(client, LLMClient) else []

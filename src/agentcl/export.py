@@ -22,15 +22,15 @@ from typing import Any, Sequence
 
 import yaml
 
-from ..curriculum.metrics import run_phase, run_stage
-from ..data_model import SimulationRun
-from ..errors import AgentclError, DataError
-from ..registry import load_domain
-from ..secrets import redact
-from . import layout
-from .journal import atomic_write_text
-from .results_store import load_run_dir_runs
-from .tau2_format import tau2_document
+from .data_model import SimulationRun
+from .errors import AgentclError, DataError
+from .registry import load_domain
+from .secrets import redact
+from .report import layout
+from .report.journal import atomic_write_text
+from .report.metrics import run_phase, run_stage
+from .report.results_store import load_run_dir_runs
+from .report.tau2_format import tau2_document
 
 
 def _config(run_dir: Path) -> dict[str, Any]:
