@@ -59,6 +59,17 @@ def demo_settings(smoke: bool):
     return DemoSettings(num_tasks=60, warm_start_tasks_per_domain=10, warm_start_steps=150)
 
 
+def finished(run_dir: Path) -> bool:
+    """The run went to the end (the runner's final results.json carries the curriculum's info)."""
+    import json
+
+    path = run_dir / "results.json"
+    try:
+        return json.loads(path.read_text()).get("info", {}).get("kind") == "curriculum"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -93,19 +104,20 @@ def main(argv: list[str] | None = None) -> int:
             flags = ["--preset", "demo", *shared, *strategy_flags(strategy, replay_ratio=args.replay_ratio,
                                                                     beta=args.beta),
                      "--seed", str(seed), "--output-dir", str(run_dir)]
-            resume = (run_dir / "metrics.json").is_file()
+            done = finished(run_dir)
+            if (run_dir / "curriculum.json").exists() and not done:
+                flags.append("--resume")  # an interrupted run of this bench: continue it
             t0 = time.perf_counter()
             if prepared is None:
-                config = parse_run_config(flags + (["--resume"] if resume else []), prog="bench/forgetting.py")
-                if not resume:
-                    run_demo(config, demo_settings(args.smoke))
+                if not done:
+                    run_demo(parse_run_config(flags, prog="bench/forgetting.py"), demo_settings(args.smoke))
                 prepared = run_dir
-            elif not resume:
+            elif not done:
                 config = parse_run_config(
                     flags + ["--model", str(prepared / WARMSTART_DIR), "--data-dir", str(prepared / "data")],
                     prog="bench/forgetting.py")
                 run_curriculum(config, progress=False)
-            print(f"bench: {strategy} seed {seed}: {'already done' if resume else f'{time.perf_counter() - t0:.0f}s'}"
+            print(f"bench: {strategy} seed {seed}: {'already done' if done else f'{time.perf_counter() - t0:.0f}s'}"
                   f" ({run_dir})", flush=True)
             arms[strategy].append(run_dir)
     comparison = compare_strategies(arms, resamples=args.resamples)

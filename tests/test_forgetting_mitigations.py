@@ -152,23 +152,29 @@ def test_anchor_settings_are_checked():
 
 @pytest.mark.slow
 def test_any_row_of_the_matrix_is_rebuilt_from_the_kept_adapters(anchored_run, tmp_path):
-    from agentcl.curriculum.evaluate_cli import resolve_adapter, run_evaluation
+    """Evaluating a stage's kept adapter (found by its stage name) on the run's stages, with the run's
+    evaluation settings, reproduces that row's stored conversations exactly (same seeds, same
+    batches). mock_b's adapter is a delta on top of the merged mock_a adapter."""
+    import dataclasses
+
+    from agentcl.curriculum.evaluate_cli import resolve_adapter
+    from agentcl.curriculum.runner import CurriculumRunner
 
     config, result, _ = anchored_run
-    stored = {(r.phase, r.task_id, r.trial): r.messages for r in load_runs(result.run_dir)
-              if r.phase in ("after_stage_1", "after_stage_2") and r.stage == "mock_a"}
-    for row, stage in ((1, "mock_a"), (2, "mock_b")):  # mock_b's adapter sits on merged mock_a
+    stored = {(r.phase, r.stage, r.task_id, r.trial): r.messages for r in load_runs(result.run_dir)
+              if r.phase in ("after_stage_1", "after_stage_2")}
+    for row, stage in ((1, "mock_a"), (2, "mock_b")):
         adapter = resolve_adapter(stage, result.run_dir)
         assert adapter == result.run_dir / "adapters" / stage
-        out = tmp_path / stage
-        eval_config = parse_run_config([*TRAINING_FLAGS, "--group-size", "2", "--adapter", str(adapter),
-                                        "--domains", "mock", "--eval-split", "test", "--eval-tasks-per-domain", "2",
-                                        "--output-dir", str(out)])
-        run_evaluation(eval_config, user_simulator_factory=TrialLengthUser, progress=False)
-        rebuilt = load_runs(out)
-        assert len(rebuilt) == 4
-        for run in rebuilt:
-            assert run.messages == stored[(f"after_stage_{row}", run.task_id, run.trial)]
+        eval_config = parse_run_config([*TRAINING_FLAGS, "--adapter", str(adapter), "--domains", "mock",
+                                        "--output-dir", str(tmp_path / stage)])
+        assert dataclasses.asdict(eval_config.curriculum)["eval_trials"] == config.curriculum.eval_trials
+        CurriculumRunner(eval_config, train=False, stages=stages(), user_simulator_factory=TrialLengthUser,
+                         progress=False).run()
+        rebuilt = load_runs(tmp_path / stage)
+        assert len(rebuilt) == 8  # 2 stages x 2 tasks x 2 trials
+        for run in rebuilt:  # the evaluation-only run labels its row "zero_shot"
+            assert run.messages == stored[(f"after_stage_{row}", run.stage, run.task_id, run.trial)]
 
 
 def test_an_unknown_stage_adapter_names_the_known_ones(tmp_path):
@@ -181,3 +187,26 @@ def test_an_unknown_stage_adapter_names_the_known_ones(tmp_path):
         resolve_adapter("retail", tmp_path)
     with pytest.raises(ConfigError, match="--run-dir"):
         resolve_adapter("retail", None)
+
+
+# -- bench/forgetting.py -------------------------------------------------------------------------
+
+def test_forgetting_bench_arms_are_valid_configurations(tmp_path):
+    """Smoke test of the bench's set-up (its runs are minutes: see README for a measured run); the
+    comparison it prints is tested in test_metrics_edges.py."""
+    import importlib.util
+
+    from helpers import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_forgetting", REPO_ROOT / "bench" / "forgetting.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    configs = {s: parse_run_config(["--preset", "demo", *bench.DEFAULT_FLAGS, *bench.strategy_flags(
+        s, replay_ratio=0.5, beta=0.1)]) for s in bench.STRATEGIES}
+    assert configs["naive"].curriculum.replay_ratio == 0 and configs["naive"].curriculum.anchor == "none"
+    assert configs["replay"].curriculum.replay_ratio == 0.5 and configs["replay"].training.beta == 0
+    assert configs["anchor"].curriculum.anchor == "previous-stage" and configs["anchor"].training.beta == 0.1
+    assert {c.curriculum.domains == ["mock", "airline"] for c in configs.values()} == {True}
+    with pytest.raises(ValueError, match="unknown strategy"):
+        bench.strategy_flags("ewc", replay_ratio=0.5, beta=0.1)
+    assert not bench.finished(tmp_path)
