@@ -316,7 +316,7 @@ class CurriculumRunner:
                                          f"{outcome.steps} steps in {time.perf_counter() - stage_started:.0f}s, "
                                          f"adapter {outcome.adapter_dir}")
                         train_model = outcome.model
-                        if anchored:  # the next stage's reference (adapter disabled) is this stage's policy
+                        if anchored and plan.index < len(plans):  # the next stage's reference is this policy
                             from ..training.anchor import merge_adapter
 
                             train_model = merge_adapter(train_model)
