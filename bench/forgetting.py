@@ -51,12 +51,12 @@ def strategy_flags(strategy: str, *, replay_ratio: float, beta: float) -> list[s
     raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
 
 
-def demo_settings(smoke: bool):
+def demo_settings(smoke: bool, warm_start_steps: int):
     from agentcl.demo.settings import DemoSettings
 
     if smoke:
         return DemoSettings.fast()
-    return DemoSettings(num_tasks=60, warm_start_tasks_per_domain=10, warm_start_steps=150)
+    return DemoSettings(num_tasks=60, warm_start_tasks_per_domain=10, warm_start_steps=warm_start_steps)
 
 
 def finished(run_dir: Path) -> bool:
@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay-ratio", type=float, default=0.5)
     parser.add_argument("--beta", type=float, default=0.1, help="the anchor arm's KL coefficient")
     parser.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples for the intervals")
+    parser.add_argument("--warm-start-steps", type=int, default=150,
+                        help="supervised warm-start steps (the demo uses 400; 150 leaves the tiny agent at pass^1 0)")
     parser.add_argument("--smoke", action="store_true", help="test size: seconds per run, not minutes")
     args, run_flags = parser.parse_known_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             if prepared is None:
                 if not done:
-                    run_demo(parse_run_config(flags, prog="bench/forgetting.py"), demo_settings(args.smoke))
+                    run_demo(parse_run_config(flags, prog="bench/forgetting.py"), demo_settings(args.smoke, args.warm_start_steps))
                 prepared = run_dir
             elif not done:
                 config = parse_run_config(
