@@ -17,7 +17,7 @@ def test_domain_names_become_stages_with_the_configured_splits_and_caps():
     stages = stages_from_config(config)
     assert [(s.name, s.domain) for s in stages] == [("mock", "mock"), ("airline", "airline")]
     assert all(s.max_train_tasks == 3 and s.max_eval_tasks == 2 and s.eval_split == "test" for s in stages)
-    assert all(s.data_dir is None and s.retention_tasks == 0 for s in stages)
+    assert all(s.data_dir is None and s.replay_ratio == 0 for s in stages)
 
 
 def test_the_default_curriculum_comes_from_the_training_constant():
@@ -28,11 +28,11 @@ def test_the_default_curriculum_comes_from_the_training_constant():
 
 
 def test_stage_items_can_be_names_aliases_or_mappings():
-    stages = parse_stages(["mock", "again=mock", {"domain": "airline", "max_eval_tasks": 5, "retention_tasks": 1}],
+    stages = parse_stages(["mock", "again=mock", {"domain": "airline", "max_eval_tasks": 5, "replay_ratio": 0.25}],
                           defaults={"eval_split": "test", "max_eval_tasks": 2})
     assert [(s.name, s.domain, s.max_eval_tasks) for s in stages] == [
         ("mock", "mock", 2), ("again", "mock", 2), ("airline", "airline", 5)]
-    assert stages[2].retention_tasks == 1
+    assert stages[2].replay_ratio == 0.25
 
 
 @pytest.mark.parametrize("items, message", [
@@ -66,8 +66,8 @@ def test_stage_file_reads_a_yaml_list(tmp_path):
         load_stage_file(tmp_path / "missing.yaml")
 
 
-def test_plans_pick_learning_evaluation_and_rehearsal_tasks():
-    stages = parse_stages(["mock", {"name": "mock_again", "domain": "mock", "retention_tasks": 2}],
+def test_plans_pick_learning_evaluation_and_replayable_tasks():
+    stages = parse_stages(["mock", {"name": "mock_again", "domain": "mock", "train_split": "test", "replay_ratio": 0.5}],
                           defaults={"max_train_tasks": 3, "max_eval_tasks": 2, "eval_split": "test"})
     first, second = plan_stages(stages)
     assert (first.index, second.index) == (1, 2)
@@ -76,12 +76,17 @@ def test_plans_pick_learning_evaluation_and_rehearsal_tasks():
     test_split = {t.id for t in first.data.tasks_for_split("test")}
     assert {t.id for t in first.train_tasks} <= train_split
     assert {t.id for t in first.eval_tasks} <= test_split
-    # the second stage rehearses the first two learning tasks of the first
-    assert [t.id for _, t in second.rehearsal] == [t.id for t in first.train_tasks[:2]]
-    spec = second.training_spec()
-    assert spec.name == "mock_again" and spec.domains == ["mock"]
-    assert spec.task_ids == [("mock", t.id) for t in second.train_tasks] + [("mock", t.id) for t in first.train_tasks[:2]]
-    assert first.training_spec().task_ids == [("mock", t.id) for t in first.train_tasks]
+    # the second stage may replay every learning task of the first
+    assert first.replay_pool == []
+    assert [(r.task_id, r.replayed_from) for r in second.replay_pool] == [(t.id, "mock") for t in first.train_tasks]
+    spec = second.training_spec(steps=4, tasks_per_step=2, seed=0)
+    assert spec.name == "mock_again" and spec.domains == ["mock"] and spec.ordered
+    assert len(spec.task_ids) == 8  # the whole schedule, in batch order
+    replayed = [t for t in spec.task_ids if t in spec.replayed_from]
+    assert len(replayed) == 4 and {t for _, t in replayed} <= {t.id for t in first.train_tasks}
+    assert set(spec.replayed_from.values()) == {"mock"}
+    plain = first.training_spec(steps=4, tasks_per_step=2)
+    assert plain.task_ids == [("mock", t.id) for t in first.train_tasks] and not plain.ordered
 
 
 def test_a_missing_split_names_the_known_ones():

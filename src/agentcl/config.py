@@ -114,9 +114,16 @@ class CurriculumArgs:
     eval_split: str = _opt("test", "split whose tasks are evaluated")
     eval_tasks_per_domain: int | None = _opt(None, "evaluate at most this many tasks per domain (default: all)")
     eval_trials: int = _opt(4, "trials per evaluation task (pass^k is reported for k = 1..trials)")
+    replay_ratio: float = _opt(0.0, "share of every later stage's training batches drawn from the earlier stages' "
+                               "training tasks (replay; 0 = plain sequential training)")
+    anchor: str = _opt("none", "previous-stage: at each stage boundary merge the finished stage's LoRA adapter into "
+                       "the weights and start a fresh one, so --beta is a KL penalty towards the previous stage's "
+                       "policy (needs --beta > 0; not with --load-in-4bit)", choices=["none", "previous-stage"])
 
     def __post_init__(self) -> None:
         self.domains = _comma_split(self.domains)
+        if not 0.0 <= self.replay_ratio < 1.0:
+            raise ConfigError(f"--replay-ratio must be in [0, 1), got {self.replay_ratio}")
 
 
 @dataclass
@@ -475,6 +482,16 @@ def validate(config: RunConfig) -> None:
     if t.beta < 0:
         raise ConfigError(f"--beta must be >= 0, got {t.beta}")
     _check_stage_syntax(c.domains)
+    if c.anchor == "previous-stage":
+        if not m.use_peft:
+            raise ConfigError("--anchor previous-stage merges LoRA adapters: it needs LoRA training (drop --no-lora)")
+        if m.load_in_4bit:
+            raise ConfigError("--anchor previous-stage is not supported with --load-in-4bit: merging into 4-bit "
+                              "weights re-quantises them, so the reference would not be the previous stage's policy "
+                              "(see README, 'Mitigating forgetting')")
+        if t.beta <= 0:
+            raise ConfigError("--anchor previous-stage makes --beta a KL penalty towards the previous stage; with "
+                              "--beta 0 there is no penalty: set --beta > 0 (e.g. 0.04)")
     from .registry import USER_SIMULATORS
 
     user_type = getattr(config.users, "user_type", None)

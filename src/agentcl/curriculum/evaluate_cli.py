@@ -3,6 +3,11 @@
     python -m agentcl eval --model Qwen/Qwen3-4B-Instruct-2507 --domain airline --split test --trials 4 \
         --openai-api-base http://127.0.0.1:8765/v1 --output-dir outputs/eval-airline
     python -m agentcl eval --model tiny --adapter outputs/demo/adapters/retail --domain retail --local-relay
+    python -m agentcl eval --model tiny --run-dir outputs/demo --adapter mock --domain mock,airline,retail --local-relay
+
+`--adapter` is an adapter directory, or, with `--run-dir`, the name of a stage of that curriculum run
+(its adapter is <run-dir>/adapters/<stage>; every stage's adapter is kept), so any row of a run's
+accuracy matrix can be rebuilt later: evaluate that stage's adapter on every stage's domain.
 
 The τ²-bench `run` equivalent: every task of the split (or the first --num-tasks, or --task-ids)
 x --trials conversations with the policy (the base model, plus --adapter when given), batched
@@ -41,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: all); same as --eval-tasks-per-domain")
     parser.add_argument("--task-ids", default=None, metavar="ID,ID,...", help="evaluate only these task ids")
     parser.add_argument("--trials", type=int, default=None, help="trials per task (default 4); same as --eval-trials")
+    parser.add_argument("--run-dir", default=None, metavar="DIR",
+                        help="a curriculum run directory: --adapter may then name one of its stages")
     parser.add_argument("--max-batch-size", type=int, default=None,
                         help="conversations per generate call (default: all at once on a GPU, 8 on a CPU)")
     return parser
@@ -59,6 +66,26 @@ def _translate(args: argparse.Namespace, rest: list[str]) -> list[str]:
     if args.trials is not None:
         argv += ["--eval-trials", str(args.trials)]
     return argv
+
+
+def resolve_adapter(value: str, run_dir: str | Path | None) -> Path:
+    """`--adapter`: an adapter directory, or a stage name of the curriculum run in `run_dir`."""
+    from ..config import ConfigError
+
+    path = Path(value)
+    if (path / "adapter_config.json").is_file():
+        return path
+    if run_dir is None:
+        raise ConfigError(f"--adapter {value}: no LoRA adapter there (adapter_config.json missing); to name a stage "
+                          "of a curriculum run, add --run-dir DIR")
+    adapters = Path(run_dir) / "adapters"
+    stage = adapters / value
+    if "/" not in value and (stage / "adapter_config.json").is_file():
+        return stage
+    known = sorted(p.name for p in adapters.glob("*") if (p / "adapter_config.json").is_file()) \
+        if adapters.is_dir() else []
+    raise ConfigError(f"--adapter {value}: neither an adapter directory nor a stage of {run_dir} with a saved "
+                      f"adapter; stages with adapters there: {', '.join(known) or 'none'}")
 
 
 def default_output_dir(model: str, adapter: str | None, domains: Sequence[str]) -> Path:
@@ -125,9 +152,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_parser("python -m agentcl eval").print_help()
         return 0
     def body() -> None:
-        from ..config import PROJECT_DEFAULTS
+        from ..config import PROJECT_DEFAULTS, ConfigError
 
         config = parse_run_config(_translate(args, rest), prog="python -m agentcl eval")
+        if config.model.adapter:
+            config.model.adapter = str(resolve_adapter(config.model.adapter, args.run_dir))
+        elif args.run_dir:
+            raise ConfigError("--run-dir names where stage adapters are; give the stage with --adapter STAGE")
         if config.training.output_dir == PROJECT_DEFAULTS["output_dir"]:  # not chosen by flag or YAML
             config.training.output_dir = str(default_output_dir(config.model.name, config.model.adapter,
                                                               config.curriculum.domains))

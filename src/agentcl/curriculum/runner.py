@@ -10,6 +10,12 @@ run here (a user simulator factory, rollout options such as a scripted agent, tr
         evaluate every stage (earlier: retention, later: forward transfer) with that adapter  (row i)
     results.json, metrics.json, plots, report.html
 
+Mitigations of forgetting (README "Mitigating forgetting"): with a stage's `replay_ratio` > 0 its
+batches follow a replay schedule (replay.py) that mixes in earlier stages' training tasks; with
+`--anchor previous-stage` each finished stage's adapter is merged into the weights before the next
+stage adds a fresh one (training/anchor.py), so TRL's reference is the previous stage's policy.
+Every stage's adapter stays in <output>/adapters/<stage>.
+
 Evaluation always loads the policy from disk (`load_policy`: base weights + the adapter the stage
 just saved), so what is scored is exactly the checkpoint a user would ship, on every process.
 
@@ -262,6 +268,8 @@ class CurriculumRunner:
                 self._evaluate_phase(0, targets, evaluator, store, adapter_dir=None)
                 train_model = None
                 previous_adapter: str | None = None
+                anchored = config.curriculum.anchor == "previous-stage"
+                merged_below: list[str] = []  # anchor: the stages whose adapters are merged into train_model
                 step_offset = 0
                 for plan in plans if self.train else ():
                     done = finished_stage(config, plan.name) if self.resume else None
@@ -275,6 +283,8 @@ class CurriculumRunner:
                         full_model_dir = self.run_dir / "models" / plan.name
                         if adapter_dir is not None:
                             train_model = None  # the next stage loads this adapter
+                            if anchored:
+                                merged_below = [*merged_below, plan.name]
                         elif (full_model_dir / "config.json").is_file():  # full-parameter training
                             train_model = in_memory = load_base_model(config.model, str(full_model_dir))
                         else:
@@ -286,19 +296,39 @@ class CurriculumRunner:
                         trained_now = False
                     else:
                         if train_model is None:
-                            train_model, _ = load_model_and_tokenizer(
-                                _model_config_with_adapter(config, previous_adapter))
+                            if anchored and previous_adapter:  # resumed after a finished stage
+                                from ..training.anchor import merged_policy
+
+                                train_model, _ = load_model_and_tokenizer(_model_config_with_adapter(config, None))
+                                train_model = merged_policy(train_model, previous_adapter)
+                            else:
+                                train_model, _ = load_model_and_tokenizer(
+                                    _model_config_with_adapter(config, previous_adapter))
+                        if anchored and self.state.is_main_process:
+                            from ..training.anchor import write_base_adapters
+
+                            write_base_adapters(adapter_path, merged_below)
+                        spec = plan.training_spec(steps=config.training.max_steps,
+                                                  tasks_per_step=config.run.tasks_per_step, seed=config.seed)
                         _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] training "
                                          f"{config.training.max_steps} GRPO steps on {len(plan.training_task_ids())} "
-                                         f"tasks")
+                                         f"tasks" + (f", {len(spec.replayed_from)} replayed from earlier stages "
+                                                     f"(replay ratio {plan.stage.replay_ratio})"
+                                                     if spec.replayed_from else "")
+                                         + (" (anchor: previous stage merged)" if anchored and merged_below else ""))
                         stage_started = time.perf_counter()
-                        outcome = session.train_stage(plan.training_spec(), train_model, tokenizer,
+                        outcome = session.train_stage(spec, train_model, tokenizer,
                                                       step_offset=step_offset, resume=self.resume,
                                                       callbacks=self.callbacks)
                         _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] trained "
                                          f"{outcome.steps} steps in {time.perf_counter() - stage_started:.0f}s, "
                                          f"adapter {outcome.adapter_dir}")
                         train_model = outcome.model
+                        if anchored and plan.index < len(plans):  # the next stage's reference is this policy
+                            from ..training.anchor import merge_adapter
+
+                            train_model = merge_adapter(train_model)
+                            merged_below = [*merged_below, plan.name]
                         steps = outcome.steps
                         adapter_dir = str(outcome.adapter_dir) if outcome.adapter_dir else None
                         if adapter_dir is None:

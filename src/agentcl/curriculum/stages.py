@@ -6,8 +6,8 @@ A `Stage` names one step of the curriculum (by default one per domain, named aft
 - evaluation tasks: the domain's `eval_split` (at most `max_eval_tasks`); every stage's evaluation
   tasks are run before any training (zero-shot) and after every stage, so the accuracy matrix
   R[i][j] is complete (earlier stages = retention, later stages = forward transfer);
-- rehearsal: `retention_tasks` learning tasks of each earlier stage are trained on again in this
-  stage (0 by default: plain sequential fine-tuning).
+- replay: a share `replay_ratio` of every training batch of this stage is drawn from the learning
+  tasks of all earlier stages (0 by default: plain sequential fine-tuning; see `replay.py`).
 
 Stages come from the run configuration (`--domains airline,retail`, `curriculum:` in YAML) through
 `stages_from_config`, or from an explicit list (`parse_stages`) whose items are a domain name,
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..errors import DataError
 from ..config import ConfigError
+from .replay import ScheduledTask, replay_schedule
 
 if TYPE_CHECKING:
     from ..config import RunConfig
@@ -40,7 +41,7 @@ class Stage:
     eval_split: str = "test"
     max_train_tasks: int | None = None
     max_eval_tasks: int | None = None
-    retention_tasks: int = 0  # learning tasks of each earlier stage trained on again in this stage
+    replay_ratio: float = 0.0  # share of each training batch drawn from earlier stages' learning tasks
 
     def __post_init__(self) -> None:
         if not self.name or "/" in self.name:
@@ -51,8 +52,8 @@ class Stage:
             value = getattr(self, key)
             if value is not None and value < 1:
                 raise ConfigError(f"stage {self.name!r}: {key} must be at least 1 (or unset for all), got {value}")
-        if self.retention_tasks < 0:
-            raise ConfigError(f"stage {self.name!r}: retention_tasks must be >= 0, got {self.retention_tasks}")
+        if not 0.0 <= self.replay_ratio < 1.0:
+            raise ConfigError(f"stage {self.name!r}: replay_ratio must be in [0, 1), got {self.replay_ratio}")
 
 
 _STAGE_KEYS = {f.name for f in dataclasses.fields(Stage)}
@@ -121,7 +122,7 @@ def stages_from_config(config: "RunConfig") -> list[Stage]:
         "eval_split": c.eval_split,
         "max_train_tasks": c.tasks_per_domain,
         "max_eval_tasks": c.eval_tasks_per_domain,
-        "retention_tasks": int(getattr(c, "retention_tasks", 0) or 0),
+        "replay_ratio": float(c.replay_ratio),
     }
     return parse_stages(list(c.domains), defaults=defaults, where="curriculum.domains")
 
@@ -154,23 +155,37 @@ class StagePlan:
     data: "DomainData"
     train_tasks: list["Task"]
     eval_tasks: list["Task"]
-    rehearsal: list[tuple[str, "Task"]] = field(default_factory=list)  # (domain, task) from earlier stages
+    # the learning tasks of every earlier stage, which replay draws from (empty for the first stage)
+    replay_pool: list[ScheduledTask] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.stage.name
 
     def training_task_ids(self) -> list[tuple[str, str]]:
-        """(domain, task id) of everything this stage trains on: its own tasks, then the rehearsal."""
-        own = [(self.data.name, t.id) for t in self.train_tasks]
-        return own + [(domain, t.id) for domain, t in self.rehearsal]
+        """(domain, task id) of this stage's own learning tasks."""
+        return [(self.data.name, t.id) for t in self.train_tasks]
 
-    def training_spec(self) -> "StageSpec":
-        """The trainer's description of this stage (explicit task ids, so splits and caps apply)."""
+    @property
+    def replays(self) -> bool:
+        return self.stage.replay_ratio > 0 and bool(self.replay_pool)
+
+    def training_spec(self, *, steps: int = 0, tasks_per_step: int = 1, seed: int = 0) -> "StageSpec":
+        """The trainer's description of this stage (explicit task ids, so splits and caps apply).
+
+        With replay, the task ids are the whole ordered schedule of `steps x tasks_per_step` slots
+        (`replay_schedule`), and the spec says which of them are replayed and from which stage."""
         from ..training.trainer import StageSpec
 
-        domains = list(dict.fromkeys([self.data.name, *(d for d, _ in self.rehearsal)]))
-        return StageSpec(name=self.name, domains=domains, task_ids=self.training_task_ids())
+        own = self.training_task_ids()
+        if not self.replays:
+            return StageSpec(name=self.name, domains=[self.data.name], task_ids=own)
+        rows = replay_schedule(own, self.replay_pool, ratio=self.stage.replay_ratio, steps=steps,
+                               tasks_per_step=tasks_per_step, seed=seed + 1000 * self.index)
+        domains = list(dict.fromkeys([self.data.name, *(r.domain for r in self.replay_pool)]))
+        replayed = {(r.domain, r.task_id): r.replayed_from for r in rows if r.replayed_from is not None}
+        return StageSpec(name=self.name, domains=domains, task_ids=[(r.domain, r.task_id) for r in rows],
+                         ordered=True, replayed_from=replayed)
 
 
 def _cap(tasks: list["Task"], limit: int | None) -> list["Task"]:
@@ -179,7 +194,7 @@ def _cap(tasks: list["Task"], limit: int | None) -> list["Task"]:
 
 def plan_stages(stages: Sequence[Stage], *, need_train: bool = True,
                 loaded: dict[tuple[str, str | None], "DomainData"] | None = None) -> list[StagePlan]:
-    """Load every stage's domain data once and pick its learning, evaluation and rehearsal tasks.
+    """Load every stage's domain data once and pick its learning, evaluation and replayable tasks.
 
     `need_train=False` (evaluation only) does not ask for the train split.
     """
@@ -202,11 +217,10 @@ def plan_stages(stages: Sequence[Stage], *, need_train: bool = True,
             if not train_tasks:
                 raise DataError(f"stage {stage.name!r}: split {stage.train_split!r} of domain {stage.domain!r} "
                                 "has no tasks", path=data.directory)
-        rehearsal: list[tuple[str, "Task"]] = []
-        if need_train and stage.retention_tasks:
-            for earlier in plans:
-                rehearsal += [(earlier.data.name, t) for t in earlier.train_tasks[: stage.retention_tasks]]
-        plans.append(StagePlan(index, stage, data, train_tasks, eval_tasks, rehearsal))
+        own = {(data.name, t.id) for t in train_tasks}
+        pool = [ScheduledTask(earlier.data.name, t.id, earlier.name) for earlier in plans
+                for t in earlier.train_tasks if (earlier.data.name, t.id) not in own]
+        plans.append(StagePlan(index, stage, data, train_tasks, eval_tasks, pool))
     return plans
 
 

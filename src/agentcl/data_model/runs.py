@@ -70,6 +70,8 @@ class SimulationRun(BaseModel):
     # "after_stage_<i>", ...); None for a conversation outside one
     stage: str | None = None
     phase: str | None = None
+    # a training conversation on an earlier stage's task (replay): that stage's name; else None
+    replayed_from: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
     # wall-clock of the conversation (ISO 8601, seconds), as τ²-bench records it; None when unknown
     start_time: str | None = None

@@ -169,6 +169,17 @@ def _training_table(metrics: Mapping[str, Any]) -> str:
     return _table(["stage", "steps", "first reward", "last reward", "mean reward"], rows)
 
 
+def _replay_table(metrics: Mapping[str, Any]) -> str:
+    """Training conversations on replayed earlier-stage tasks (nothing when the run did not replay)."""
+    replay = metrics.get("replay") or {}
+    if not replay:
+        return ""
+    rows = [[_text_cell(stage), _num_cell(r["training_conversations"]), _num_cell(r["replayed_conversations"]),
+             _num_cell(r["replayed_share"]), _text_cell(_counts(r["replayed_from"]))] for stage, r in replay.items()]
+    return "<h3>Replay</h3>" + _table(["stage", "training conversations", "replayed", "share", "replayed from"],
+                                      rows, text_columns=1)
+
+
 def _per_task_section(metrics: Mapping[str, Any]) -> str:
     evaluations = metrics.get("evaluations") or []
     if not evaluations:
@@ -309,7 +320,7 @@ def render_report(
         "<h2>Mean-reward matrix</h2>", _matrix_table(metrics.get("reward_matrix"), "reward-matrix"),
         "<h2>Continual-learning metrics</h2>", _continual_table(metrics),
         "<h2>Evaluations</h2>", _evaluations_table(metrics),
-        "<h2>Training</h2>", _training_table(metrics),
+        "<h2>Training</h2>", _training_table(metrics), _replay_table(metrics),
         "<h2>API usage per stage</h2>", _usage_table(metrics),
         '<h2>Per-task results</h2><div id="per-task">', _per_task_section(metrics), "</div>",
         '<h2>Conversations</h2><div id="transcripts">', _transcripts_section(runs, list(metrics.get("stages") or []), max_transcripts_per_cell), "</div>",

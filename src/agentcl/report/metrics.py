@@ -448,6 +448,23 @@ def training_summary(steps: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, 
     return out
 
 
+def replay_summary(runs: Iterable[SimulationRun]) -> dict[str, dict[str, Any]]:
+    """Per training stage with replay: its training conversations, how many were on replayed
+    earlier-stage tasks, and from which stages ({} when nothing was replayed)."""
+    totals: Counter = Counter()
+    replayed: dict[str, Counter] = {}
+    for run in runs:
+        if run.phase != "train":
+            continue
+        stage = run_stage(run)
+        totals[stage] += 1
+        if run.replayed_from is not None:
+            replayed.setdefault(stage, Counter())[run.replayed_from] += 1
+    return {stage: {"training_conversations": totals[stage], "replayed_conversations": sum(c.values()),
+                    "replayed_share": sum(c.values()) / totals[stage], "replayed_from": dict(c)}
+            for stage, c in replayed.items()}
+
+
 def compute_metrics(
     runs: Iterable[SimulationRun],
     stages: Sequence[str],
@@ -457,6 +474,7 @@ def compute_metrics(
     stages = list(stages)
     if len(set(stages)) != len(stages):
         raise ValueError(f"stage names must be unique, got {stages}")
+    runs = list(runs)
     groups = group_runs(runs)
     summaries = {key: summarize_runs(group) for key, group in groups.items()}
     accuracy, reward = build_matrices(summaries, stages) if stages else (None, None)
@@ -494,6 +512,7 @@ def compute_metrics(
         "evaluations": evaluations,
         "termination_counts_by_phase": {p: dict(sorted(c.items())) for p, c in terminations_by_phase.items()},
         "training": training_summary(list(training_steps)),
+        "replay": replay_summary(runs),
         "usage": {
             "by_stage": usage_by_stage,
             "evaluation_by_phase": {p: u.to_json() for p, u in by_phase.items()},

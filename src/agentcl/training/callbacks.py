@@ -53,13 +53,15 @@ class TrainingRecordCallback(TrainerCallback):
     """Gathers conversations after each step; the main process writes them and the step log."""
 
     def __init__(self, *, stage: str, run_dir: str | Path | None, buffer: ConversationBuffer, accelerator,
-                 num_generations: int, step_offset: int = 0, max_user_error_share: float | None = None):
+                 num_generations: int, step_offset: int = 0, max_user_error_share: float | None = None,
+                 replayed_from: dict[tuple[str, str], str] | None = None):
         self.stage = stage
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.buffer = buffer
         self.accelerator = accelerator
         self.num_generations = num_generations
         self.step_offset = step_offset
+        self.replayed_from = dict(replayed_from or {})  # (domain, task id) -> earlier stage (replay)
         self.trainer = None  # set by the builder: TRL keeps the step's advantages on the trainer
         self.steps: list[dict[str, Any]] = []  # what was logged, on the main process
         self.runs_written = 0
@@ -110,7 +112,8 @@ class TrainingRecordCallback(TrainerCallback):
             extra = {**run.extra, "train_step": step + self.step_offset, "conversation_id": run.id}
             if len(advantages) == len(records):
                 extra["advantage"] = advantages[index]
-            runs.append(label_run(run.model_copy(update={"trial": trial, "extra": extra}),
+            update = {"trial": trial, "extra": extra, "replayed_from": self.replayed_from.get(key)}
+            runs.append(label_run(run.model_copy(update=update),
                                   phase=TRAIN_PHASE, stage=self.stage))
         terminations = Counter(r.termination_reason.value for r in runs)
         self._pending_step = {

@@ -120,6 +120,9 @@ def load_model_and_tokenizer(cfg: ModelArgs):
     if cfg.adapter:
         from peft import PeftModel
 
+        from .anchor import merge_base_adapters
+
+        model = merge_base_adapters(model, cfg.adapter)
         model = PeftModel.from_pretrained(model, cfg.adapter, is_trainable=True)
     return model, tokenizer
 
@@ -137,8 +140,11 @@ def load_policy(cfg: ModelArgs, adapter_dir: str | Path | None = None, *, device
     if adapter:
         from peft import PeftModel
 
+        from .anchor import merge_base_adapters
+
         if not (Path(adapter) / "adapter_config.json").is_file():
             raise ConfigError(f"no LoRA adapter in {adapter} (adapter_config.json missing)")
+        model = merge_base_adapters(model, adapter)  # an anchored stage's adapter sits on merged earlier ones
         model = PeftModel.from_pretrained(model, str(adapter), is_trainable=False)
     if device is None and not cfg.load_in_4bit:
         device = "cuda" if use_gpu() else "cpu"

@@ -46,6 +46,8 @@ class StageSpec:
     name: str
     domains: list[str]
     task_ids: list[tuple[str, str]] | None = None  # (domain, task id); None: from the config
+    ordered: bool = False  # keep task_ids in their order (a replay schedule): TRL's dataset shuffle off
+    replayed_from: dict[tuple[str, str], str] = field(default_factory=dict)  # replayed task -> its stage
 
     @classmethod
     def of(cls, stage: "StageSpec | str") -> "StageSpec":
@@ -208,6 +210,8 @@ class TrainingSession:
         checkpoint_dir, _ = stage_paths(config, stage.name)
         state = process_state()
         args = build_grpo_config(config, checkpoint_dir, state.num_processes, run_name=_run_name(config, stage.name))
+        if stage.ordered:
+            args.shuffle_dataset = False
         if "tensorboard" in config.training.report_to:
             os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(config.training.output_dir) / "logs" / stage.name)
         peft_config = None if _is_peft(model) else lora_config(config.model)
@@ -215,7 +219,7 @@ class TrainingSession:
             raise ConfigError("a 4-bit model can only be trained through a LoRA adapter (QLoRA)")
         record = TrainingRecordCallback(stage=stage.name, run_dir=config.training.output_dir, buffer=self.buffer,
                                         accelerator=state, num_generations=config.training.num_generations,
-                                        step_offset=step_offset,
+                                        step_offset=step_offset, replayed_from=stage.replayed_from,
                                         max_user_error_share=config.run.max_user_error_share)
         trainer = GRPOTrainer(
             model=model,
