@@ -50,7 +50,7 @@ def test_refused_run_leaves_config_yaml_alone(finished_run, capsys, extra, messa
 
 @pytest.mark.parametrize("flags, changed", [
     (["--seed", "999", "--eval-trials", "1"], "seed 42 -> 999"),
-    (["--eval-trials", "3"], "curriculum.eval_trials 1 -> 3"),
+    (["--eval-trials", "3"], "eval_trials 1 -> 3"),
 ])
 def test_resume_with_other_seed_or_trials_is_refused(finished_run, capsys, flags, changed):
     import run
@@ -76,5 +76,5 @@ def test_bad_number_names_the_flag_and_the_type(capsys):
     with pytest.raises(SystemExit) as exit_:
         parse_run_config(["--group-size", "abc"])
     err = capsys.readouterr().err
-    assert exit_.value.code == 2 and "--group-size" in err and "expected int, got 'abc'" in err
+    assert exit_.value.code == 2 and "--group-size" in err and "int value: 'abc'" in err
     assert "<lambda>" not in err

@@ -94,18 +94,17 @@ def test_rollback_user_on_smollm2_completes_a_conversation(smollm2_dir, smollm2)
     The agent is SmolLM2 too, following a short script (a greeting, a real tool call, an answer) so
     the conversation's shape is known; every customer turn is SmolLM2's own free generation.
     """
-    import argparse
 
     from rollout_fixtures import scripted_engine, tool_call_text
 
     from agentcl.rollout import RolloutItem, RolloutLimits
-    from agentcl.users import add_user_args, from_args, make_user_simulator
+    from agentcl.users import make_user_simulator
+    from agentcl.users.config import parse_user_flags
     from agentcl.users.hf_user import HFUserSimulator
 
     mock = load_domain("mock")
-    config = from_args(add_user_args(argparse.ArgumentParser()).parse_args(
-        ["--user-type", "hf_user_simulator", "--user-model", str(smollm2_dir), "--user-device", "cpu",
-         "--user-max-new-tokens", "24"]))
+    config = parse_user_flags(["--user-type", "hf_user_simulator", "--user-model", str(smollm2_dir), "--user-device",
+                               "cpu", "--user-max-new-tokens", "24"])
     user = make_user_simulator(config)
     assert isinstance(user, HFUserSimulator)
     agent_turns = [tool_call_text("get_users", {}), "I see the users. Anything else? ###STOP###"]

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,13 @@ def _grade(task, domain, messages, termination):
 
 
 # airline and retail replay ~190 / ~570 conversations on multi-megabyte databases (a copy and
-# a canonical hash each): minutes on a shared 2-core machine, so they are marked slow.
+# a canonical hash each): 66 s and 127 s on an idle 2-core machine. The default suite grades every
+# variant of every 4th task of those two (all tasks of telecom and mock; every task's gold tool
+# outputs are checked above); AGENTCL_FULL_FIDELITY=1 grades all of them (last full run: every
+# conversation agreed with τ²-bench but for the DELIBERATE ones).
 SLOW_DB = pytest.mark.slow
+FULL = os.environ.get("AGENTCL_FULL_FIDELITY") == "1"
+STRIDE = {"airline": 1 if FULL else 4, "retail": 1 if FULL else 4}
 
 
 @pytest.mark.parametrize("name", [pytest.param("airline", marks=SLOW_DB), pytest.param("retail", marks=SLOW_DB),
@@ -111,7 +117,8 @@ def test_graded_variants_match_tau2(name, domains):
     domain = _domain(domains, name)
     reference = json.loads((REFERENCE / name / "graded_variants.json").read_text())
     differ, deliberate_seen, graded = [], set(), 0
-    for entry in reference["tasks"]:
+    entries = reference["tasks"][:: STRIDE.get(name, 1)]
+    for entry in entries:
         task = domain.task(entry["task_id"])
         for variant in entry["variants"]:
             if not variant.get("applicable", True):
@@ -132,4 +139,4 @@ def test_graded_variants_match_tau2(name, domains):
                     differ.append((key, component, components[component], value))
     assert graded > 0
     assert differ == [], f"{len(differ)} grades differ from τ²-bench's; first: {differ[:5]}"
-    assert deliberate_seen == {k for k in DELIBERATE if k[0] in {t["task_id"] for t in reference["tasks"]}}
+    assert deliberate_seen == {k for k in DELIBERATE if k[0] in {t["task_id"] for t in entries}}

@@ -76,11 +76,7 @@ CHAT_TEMPLATE = (
     "{{- '<|im_start|>' + message.role + '\\n' + text_of(message.content) + '<|im_end|>\\n' -}}"
     "{%- elif message.role == 'assistant' -%}"
     "{%- set content = text_of(message.content) -%}"
-    "{{- '<|im_start|>assistant\\n' -}}"
-    # What the model writes, through its end-of-turn token, is marked for assistant-only losses
-    # (`return_assistant_tokens_mask`, TRL's `assistant_only_loss`); the markers render nothing.
-    "{%- generation -%}"
-    "{{- content -}}"
+    "{{- '<|im_start|>assistant\\n' + content -}}"
     "{%- for call in (message.tool_calls or []) -%}"
     "{%- set fn = call.function if call.function is defined else call -%}"
     "{%- if content or not loop.first -%}{{- '\\n' -}}{%- endif -%}"
@@ -88,9 +84,7 @@ CHAT_TEMPLATE = (
     "{%- if fn.arguments is string -%}{{- fn.arguments -}}{%- else -%}{{- fn.arguments | tojson -}}{%- endif -%}"
     "{{- '}\\n</tool_call>' -}}"
     "{%- endfor -%}"
-    "{{- '<|im_end|>' -}}"
-    "{%- endgeneration -%}"
-    "{{- '\\n' -}}"
+    "{{- '<|im_end|>\\n' -}}"
     "{%- elif message.role == 'tool' -%}"
     "{%- if loop.first or messages[loop.index0 - 1].role != 'tool' -%}{{- '<|im_start|>user' -}}{%- endif -%}"
     "{{- '\\n<tool_response>\\n' + text_of(message.content) + '\\n</tool_response>' -}}"

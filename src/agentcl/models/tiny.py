@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -40,7 +39,7 @@ SPECIAL_TOKENS = [END_OF_TEXT, IM_START, IM_END]  # control tokens, dropped by s
 TAG_TOKENS = [TOOL_CALL_START, TOOL_CALL_END, TOOL_RESPONSE_START, TOOL_RESPONSE_END]  # single tokens, kept in text
 DEFAULT_VOCAB_SIZE = 4096
 MAX_CORPUS_CHARS = 1_500_000  # keeps tokenizer training around a second
-TINY_AGENT_FORMAT_VERSION = 2  # bump when the build changes, so cached agents are rebuilt
+TINY_AGENT_FORMAT_VERSION = 1  # bump when the build changes, so cached agents are rebuilt
 STAMP_FILE = "agentcl_tiny_agent.json"  # written last: its fingerprint says which build the folder holds
 
 # Generic customer-service phrasing, so text outside the domain files still gets sensible merges.
@@ -95,8 +94,7 @@ def _sample_chat_renderings() -> list[str]:
 
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
     env.filters["tojson"] = lambda x, **kw: json.dumps(x, ensure_ascii=False, **kw)
-    # A plain Jinja environment does not know the assistant-mask markers; they render nothing anyway.
-    template = env.from_string(re.sub(r"\{%-? *(end)?generation *-?%\}", "", CHAT_TEMPLATE))
+    template = env.from_string(CHAT_TEMPLATE)
     tools = [{"type": "function", "function": {"name": "get_user_details", "description": "Look up a user.",
                                                 "parameters": {"type": "object", "properties": {
                                                     "user_id": {"type": "string"}}, "required": ["user_id"]}}}]
