@@ -70,6 +70,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--lora-r", type=int, default=16)
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (training and evaluation)")
     p.add_argument("--loss-type", default="dapo")
+    p.add_argument("--beta", type=float, default=0.0, help="KL coefficient towards the warm-started policy")
     p.add_argument("--num-iterations", type=int, default=1)
     p.add_argument("--partial-credit", type=float, default=0.0, help="weight of the partial-credit term (0: off)")
     p.add_argument("--max-steps-per-conversation", type=int, default=16)
@@ -79,6 +80,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--reuse-warm-start", default=None, metavar="DIR",
                    help="take the warm-started model of an earlier run of the same seed and settings from DIR "
                         "(<out>/seed<N>/warmstart) instead of training it again (to run an arm in parallel)")
+    p.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1),
+                   help="torch CPU threads (1 when two arms run as parallel processes on 2 cores)")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the intervals")
     p.add_argument("--out", default="outputs/learning_curve")
     p.add_argument("--smoke", action="store_true", help="test size (seconds): tiny everything, same code path")
@@ -103,12 +106,10 @@ def pass_hat_1(successes: dict[str, list[float]]) -> float:
 
 def bootstrap_interval(successes: dict[str, list[float]], resamples: int, seed: int) -> tuple[float, float]:
     """95% percentile bootstrap interval of pass^1, resampling tasks (trials stay with their task)."""
-    rates = [sum(v) / len(v) for v in successes.values() if v]
-    if not rates:
-        return float("nan"), float("nan")
-    rng = random.Random(seed)
-    means = sorted(sum(rng.choices(rates, k=len(rates))) / len(rates) for _ in range(resamples))
-    return means[int(0.025 * (resamples - 1))], means[int(0.975 * (resamples - 1))]
+    from agentcl.report.metrics import bootstrap_interval as interval
+
+    found = interval([sum(v) / len(v) for v in successes.values() if v], resamples=resamples, seed=seed)
+    return found if found is not None else (float("nan"), float("nan"))
 
 
 def summarize(runs, resamples: int, seed: int) -> dict:
@@ -154,7 +155,7 @@ def run_config(args, model_dir: str, out: Path, seed: int):
         "max_conversation_tokens": args.max_conversation_tokens, "temperature": args.temperature, "max_errors": 3,
         "num_generations": args.group_size, "tasks_per_step": args.tasks_per_step, "max_steps": args.steps,
         "learning_rate": args.lr, "loss_type": args.loss_type, "num_iterations": args.num_iterations,
-        "save_steps": 10_000, "save_total_limit": 1, "logging_steps": 1, "beta": 0.0,
+        "save_steps": 10_000, "save_total_limit": 1, "logging_steps": 1, "beta": args.beta,
         "partial_credit": args.partial_credit, "output_dir": str(out),
     }
     return parse_run_config([f"--{key}={value}" for key, value in flags.items()], prog="learning_curve")
@@ -315,7 +316,7 @@ def main(argv=None) -> int:
         return 0
     import torch
 
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    torch.set_num_threads(max(1, args.threads))
     from agentcl.demo.learning_story import learning_rows, write_learning_report
     from agentcl.demo.run import quiet_litellm_loop_noise
 

@@ -110,3 +110,19 @@ def test_the_run_configuration_accepts_the_stage_syntax_its_error_recommends():
     assert [(s.name, s.domain) for s in stages_from_config(config)] == [("mock", "mock"), ("mock_again", "mock")]
     with pytest.raises(ConfigError, match="unknown domain 'nowhere'"):
         parse_run_config(["--domains", "mock,x=nowhere"])
+
+
+def test_a_stage_can_set_its_own_number_of_steps_from_yaml(tmp_path):
+    """Stages from a YAML --config may be mappings with their own max_steps (the demo trains mock
+    longer than airline and retail); the spec hands it to the trainer, which sets GRPOConfig.max_steps."""
+    path = tmp_path / "run.yaml"
+    path.write_text("domains:\n  - {name: mock, max_steps: 7, max_eval_tasks: 2}\n  - first_again=mock\nmax_steps: 3\n",
+                    encoding="utf-8")
+    config = parse_run_config(["--config", str(path)])
+    first, second = plan_stages(stages_from_config(config))
+    assert (first.name, first.stage.max_steps, len(first.eval_tasks)) == ("mock", 7, 2)
+    assert (first.steps(config.training.max_steps), second.steps(config.training.max_steps)) == (7, 3)
+    assert first.training_spec(steps=7).max_steps == 7 and second.training_spec(steps=3).max_steps is None
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ConfigError, match="max_steps must be a whole number"):
+            parse_stages([{"name": "mock", "max_steps": bad}])

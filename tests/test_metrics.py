@@ -204,3 +204,39 @@ def test_failed_mock_conversation_scores_zero_through_the_real_evaluator():
     assert bad.reward_info.reward == 0.0
     tool_results = [m for m in bad.messages if m.role == "tool"]
     assert tool_results and tool_results[0].error  # the wrong task id is refused by the tool
+
+
+def _labelled(phase, stage, task_id, reward, trial):
+    return label_run(_scored(task_id, reward, trial), phase=phase, stage=stage)
+
+
+def test_bootstrap_interval_brackets_the_mean_and_is_reproducible():
+    from agentcl.report.metrics import bootstrap_interval, intervals_apart
+
+    rates = [0.0, 0.25, 0.5, 1.0, 1.0, 0.75]
+    low, high = bootstrap_interval(rates, resamples=500, seed=3)
+    assert 0.0 <= low < sum(rates) / len(rates) < high <= 1.0
+    assert bootstrap_interval(rates, resamples=500, seed=3) == (low, high)
+    assert bootstrap_interval([1.0, 1.0, 1.0]) == (1.0, 1.0)  # no spread, no width
+    assert bootstrap_interval([]) is None
+    assert intervals_apart((0.1, 0.3), (0.35, 0.6)) and not intervals_apart((0.1, 0.4), (0.35, 0.6))
+    assert not intervals_apart(None, (0.1, 0.2))
+
+
+def test_learning_rows_compare_zero_shot_with_after_own_stage():
+    runs = []
+    for t in range(8):  # stage "a": 8 tasks, 2 trials: 0/2 before, 2/2 after -> separate
+        runs += [_labelled("zero_shot", "a", f"a{t}", 0.0, k) for k in range(2)]
+        runs += [_labelled("after_stage_1", "a", f"a{t}", 1.0, k) for k in range(2)]
+    for t in range(4):  # stage "b": same pass^1 before and after -> gain 0, intervals overlap
+        runs += [_labelled("zero_shot", "b", f"b{t}", float(t % 2), 0), _labelled("after_stage_2", "b", f"b{t}", float(t % 2), 0)]
+    runs.append(_labelled("zero_shot", "c", "c0", 1.0, 0))  # stage "c" never trained: no row
+    metrics = compute_metrics(runs, ["a", "b", "c"])
+    rows = {r["stage"]: r for r in metrics["learning"]}
+    assert set(rows) == {"a", "b"}
+    a, b = rows["a"], rows["b"]
+    assert (a["before"], a["after"], a["gain"], a["separate"], a["tasks"]) == (0.0, 1.0, 1.0, True, 8)
+    assert a["before_ci95"] == (0.0, 0.0) and a["after_ci95"] == (1.0, 1.0)
+    assert b["gain"] == 0.0 and not b["separate"] and b["before_ci95"][0] < 0.5 < b["before_ci95"][1]
+    cell = next(ev for ev in metrics["evaluations"] if ev["phase"] == "after_stage_1" and ev["stage"] == "a")
+    assert cell["pass1_ci95"] == [1.0, 1.0]

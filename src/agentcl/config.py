@@ -121,7 +121,10 @@ class CurriculumArgs:
                        "policy (needs --beta > 0; not with --load-in-4bit)", choices=["none", "previous-stage"])
 
     def __post_init__(self) -> None:
-        self.domains = _comma_split(self.domains)
+        # strings are 'domain' or 'name=domain' (space/comma-separated on the command line); a YAML
+        # mapping ({name, domain, max_steps, max_eval_tasks, ...}: curriculum.stages.Stage's fields) stays whole
+        self.domains = [item for value in (self.domains or [])
+                        for item in ([value] if isinstance(value, Mapping) else _comma_split([value]))]
         if not 0.0 <= self.replay_ratio < 1.0:
             raise ConfigError(f"--replay-ratio must be in [0, 1), got {self.replay_ratio}")
 
@@ -518,7 +521,7 @@ def _check_stage_syntax(items: Sequence[Any]) -> None:
     pairs = []
     for item in items:
         if isinstance(item, Mapping):
-            name, domain = item.get("name") or item.get("domain"), item.get("domain")
+            name, domain = item.get("name") or item.get("domain"), item.get("domain") or item.get("name")
         else:
             name, _, domain = str(item).partition("=") if "=" in str(item) else (str(item), "", str(item))
         name, domain = str(name).strip(), str(domain).strip()

@@ -273,7 +273,8 @@ class CurriculumRunner:
                 step_offset = 0
                 for plan in plans if self.train else ():
                     done = finished_stage(config, plan.name) if self.resume else None
-                    if done is not None and int(done.get("steps", 0)) < config.training.max_steps:
+                    stage_steps = plan.steps(config.training.max_steps)
+                    if done is not None and int(done.get("steps", 0)) < stage_steps:
                         done = None  # --max-steps was raised: train this stage further from its checkpoint
                     _, adapter_path = stage_paths(config, plan.name)
                     in_memory = None
@@ -308,10 +309,10 @@ class CurriculumRunner:
                             from ..training.anchor import write_base_adapters
 
                             write_base_adapters(adapter_path, merged_below)
-                        spec = plan.training_spec(steps=config.training.max_steps,
+                        spec = plan.training_spec(steps=stage_steps,
                                                   tasks_per_step=config.run.tasks_per_step, seed=config.seed)
                         _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] training "
-                                         f"{config.training.max_steps} GRPO steps on {len(plan.training_task_ids())} "
+                                         f"{stage_steps} GRPO steps on {len(plan.training_task_ids())} "
                                          f"tasks" + (f", {len(spec.replayed_from)} replayed from earlier stages "
                                                      f"(replay ratio {plan.stage.replay_ratio})"
                                                      if spec.replayed_from else "")

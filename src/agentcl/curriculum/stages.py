@@ -42,12 +42,16 @@ class Stage:
     max_train_tasks: int | None = None
     max_eval_tasks: int | None = None
     replay_ratio: float = 0.0  # share of each training batch drawn from earlier stages' learning tasks
+    max_steps: int | None = None  # GRPO steps of this stage; None: --max-steps
 
     def __post_init__(self) -> None:
         if not self.name or "/" in self.name:
             raise ConfigError(f"a stage name must be a non-empty string without '/', got {self.name!r}")
         if not self.domain:
             raise ConfigError(f"stage {self.name!r} has no domain")
+        if self.max_steps is not None and (isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int)
+                                           or self.max_steps < 1):
+            raise ConfigError(f"stage {self.name!r}: max_steps must be a whole number >= 1, got {self.max_steps!r}")
         for key in ("max_train_tasks", "max_eval_tasks"):
             value = getattr(self, key)
             if value is not None and value < 1:
@@ -170,6 +174,10 @@ class StagePlan:
     def replays(self) -> bool:
         return self.stage.replay_ratio > 0 and bool(self.replay_pool)
 
+    def steps(self, default: int) -> int:
+        """This stage's GRPO steps: its own `max_steps`, else `default` (--max-steps)."""
+        return self.stage.max_steps or default
+
     def training_spec(self, *, steps: int = 0, tasks_per_step: int = 1, seed: int = 0) -> "StageSpec":
         """The trainer's description of this stage (explicit task ids, so splits and caps apply).
 
@@ -179,13 +187,13 @@ class StagePlan:
 
         own = self.training_task_ids()
         if not self.replays:
-            return StageSpec(name=self.name, domains=[self.data.name], task_ids=own)
+            return StageSpec(name=self.name, domains=[self.data.name], task_ids=own, max_steps=self.stage.max_steps)
         rows = replay_schedule(own, self.replay_pool, ratio=self.stage.replay_ratio, steps=steps,
                                tasks_per_step=tasks_per_step, seed=seed + 1000 * self.index)
         domains = list(dict.fromkeys([self.data.name, *(r.domain for r in self.replay_pool)]))
         replayed = {(r.domain, r.task_id): r.replayed_from for r in rows if r.replayed_from is not None}
         return StageSpec(name=self.name, domains=domains, task_ids=[(r.domain, r.task_id) for r in rows],
-                         ordered=True, replayed_from=replayed)
+                         ordered=True, replayed_from=replayed, max_steps=self.stage.max_steps)
 
 
 def _cap(tasks: list["Task"], limit: int | None) -> list["Task"]:

@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..report.metrics import intervals_apart
+
 HEADERS = ("seed", "arm", "before", "after", "gain", "separate", "train reward first->last quarter",
            "equal-reward groups")
 
 
-def intervals_apart(a: list[float], b: list[float]) -> bool:
-    """Whether two intervals do not overlap."""
-    return a[0] > b[1] or b[0] > a[1]
 
 
 def _quarter_means(curve: list[Mapping[str, Any]]) -> tuple[float, float]:

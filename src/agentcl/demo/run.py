@@ -155,12 +155,15 @@ def run_demo(config: RunConfig, settings: DemoSettings | None = None, *, fast: b
 
         base = _tiny_base(settings)
         player = GoldPlayer(AutoTokenizer.from_pretrained(str(base)), config)
+    from ..curriculum.stages import stages_from_config
+
     domains = []
-    for name in c.domains:
+    for stage in stages_from_config(config):
+        own = settings.for_domain(stage.domain)
         domains.append(prepare_domain(
-            name, out / "data", seed=config.seed, num_tasks=settings.num_tasks, task_groups=settings.task_groups,
-            train_tasks=c.tasks_per_domain or 3, eval_tasks=c.eval_tasks_per_domain or 4,
-            warmstart_tasks=settings.warm_start_tasks_per_domain, policy_sections=settings.policy_sections,
+            stage.domain, out / "data", seed=config.seed, num_tasks=own.num_tasks, task_groups=own.task_groups,
+            train_tasks=stage.max_train_tasks or 3, eval_tasks=stage.max_eval_tasks or 4,
+            warmstart_tasks=own.warm_start_tasks_per_domain, policy_sections=settings.policy_sections,
             solvable=player.solvable if player is not None else None))
     for d in domains:
         kinds = ", ".join("+".join(step.split(":")[1] for step in g) for g in d.groups)
@@ -214,32 +217,41 @@ def _evaluate_baseline(config: RunConfig, base: Path, state) -> None:
 
 
 def print_summary(run_dir: Path, wall_s: float) -> None:
-    """Per stage: evaluation reward before training, after its own stage, at the end; training reward."""
+    """Per stage: held-out pass^1 before training (with its 95% interval), after its own stage (with
+    its interval), at the end; mean task reward of the training conversations, first and last step."""
     import json
 
     metrics = json.loads((Path(run_dir) / layout.METRICS_JSON).read_text(encoding="utf-8"))
-    reward = metrics.get("reward_matrix") or {}
-    stages, values = reward.get("columns") or [], reward.get("values") or []
+    accuracy = metrics.get("accuracy_matrix") or {}
+    stages, values = accuracy.get("columns") or [], accuracy.get("values") or []
+    learning = {row["stage"]: row for row in metrics.get("learning") or []}
     training = metrics.get("training") or {}
-    baseline = {ev["stage"]: ev["average_reward"] for ev in metrics.get("evaluations") or []
+    baseline = {ev["stage"]: ev["pass_k"].get("1") for ev in metrics.get("evaluations") or []
                 if ev["phase"] == BASELINE_PHASE}
 
     def f(x):
         return "  -  " if x is None else f"{x:5.2f}"
 
-    print("\ndemo summary: mean task reward on each stage's evaluation tasks")
+    def ci(interval):
+        return " " * 12 if not interval else f"[{interval[0]:.2f},{interval[1]:.2f}]"
+
+    print("\ndemo summary: pass^1 on each stage's held-out evaluation tasks, [95% bootstrap interval over tasks]")
     print("  untrained = the tiny agent before its warm start; zero-shot = after the warm start, before GRPO;")
-    print("  after it = after training that stage; at end = after the last stage")
-    print(f"{'stage':<10} {'untrained':>9} {'zero-shot':>9} {'after it':>9} {'at end':>9}   "
-          "GRPO training reward, first -> last step")
+    print("  after it = after GRPO on that stage; at end = after the last stage; separate = the intervals do not overlap")
+    print(f"{'stage':<9} {'untrained':>9} {'zero-shot':>18} {'after it':>18} {'gain':>6} {'separate':>8} "
+          f"{'at end':>6}   GRPO training reward, first -> last step")
     for j, name in enumerate(stages):
         first = values[0][j] if values else None
         own = values[j + 1][j] if len(values) > j + 1 else None
         last = values[-1][j] if values else None
-        t = training.get(name, {})
-        print(f"{name:<10} {f(baseline.get(name)):>9} {f(first):>9} {f(own):>9} {f(last):>9}   "
+        row, t = learning.get(name, {}), training.get(name, {})
+        gain = f"{row['gain']:+6.2f}" if row else "   -  "
+        separate = ("yes" if row.get("separate") else "no") if row else "-"
+        print(f"{name:<9} {f(baseline.get(name)):>9} {f(first):>6}{ci(row.get('before_ci95')):>12} "
+              f"{f(own):>6}{ci(row.get('after_ci95')):>12} {gain} {separate:>8} {f(last):>6}   "
               f"{f(t.get('reward_mean_first'))} -> {f(t.get('reward_mean_last'))}")
-    print(f"\ndemo finished in {wall_s:.0f}s; report: {Path(run_dir) / layout.REPORT_HTML}", flush=True)
+    print(f"\ndemo finished in {wall_s:.0f}s; report (reward per step, learning table, matrices): "
+          f"{Path(run_dir) / layout.REPORT_HTML}", flush=True)
 
 
 class _LiteLLMLoopNoise:

@@ -120,6 +120,25 @@ def _continual_table(metrics: Mapping[str, Any]) -> str:
     return _table(["metric", "value"], rows)
 
 
+def _interval_text(interval: Sequence[float] | None) -> str:
+    return "" if not interval else f"[{interval[0]:.2f}, {interval[1]:.2f}]"
+
+
+def _learning_table(metrics: Mapping[str, Any]) -> str:
+    """Did training a stage raise its held-out score? pass^1 before and after, with 95% intervals."""
+    rows = metrics.get("learning") or []
+    if not rows:
+        return '<p class="note">No stage was evaluated both zero-shot and after its own training.</p>'
+    body = [[_text_cell(r["stage"]), _num_cell(r["before"]), _text_cell(_interval_text(r["before_ci95"])),
+             _num_cell(r["after"]), _text_cell(_interval_text(r["after_ci95"])), _num_cell(r["gain"], signed=True),
+             _text_cell("yes" if r["separate"] else "no"), _num_cell(r["tasks"])] for r in rows]
+    note = ('<p class="note">pass^1 on each stage\'s held-out evaluation tasks; intervals: 95% bootstrap over '
+            'tasks; separate = the intervals do not overlap.</p>')
+    headers = ["stage", "zero-shot pass^1", "95% interval", "after its training", "95% interval", "gain",
+               "separate", "tasks"]
+    return f'<div id="learning">{_table(headers, body)}{note}</div>'
+
+
 def _max_k(evaluations: Sequence[Mapping[str, Any]]) -> int:
     return max((int(k) for ev in evaluations for k in ev["pass_k"]), default=0)
 
@@ -315,6 +334,7 @@ def render_report(
     body = [
         _header(title, metrics),
         _cards(metrics),
+        "<h2>Learning: held-out pass^1 before and after each stage's training</h2>", _learning_table(metrics),
         f'<h2>Plots</h2><div class="plots">{figures}</div>',
         "<h2>Accuracy matrix (pass^1)</h2>", _matrix_table(metrics.get("accuracy_matrix"), "accuracy-matrix"),
         "<h2>Mean-reward matrix</h2>", _matrix_table(metrics.get("reward_matrix"), "reward-matrix"),

@@ -192,6 +192,36 @@ class Usage:
         }
 
 
+# --- uncertainty ---------------------------------------------------------------------------
+
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def bootstrap_interval(values: Sequence[float], resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0,
+                       level: float = 0.95) -> tuple[float, float] | None:
+    """Percentile-bootstrap interval of the mean of `values` (None when there are none).
+
+    Used over tasks: each value is one task's success rate, so a task's trials stay together and
+    the interval reflects how much pass^1 would move with another draw of tasks. Seeded, so a
+    report rebuilt from the same results prints the same interval.
+    """
+    values = list(values)
+    if not values:
+        return None
+    import random
+
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(resamples))
+    tail = (1.0 - level) / 2.0
+    return means[int(tail * (resamples - 1))], means[int((1.0 - tail) * (resamples - 1))]
+
+
+def intervals_apart(a: Sequence[float] | None, b: Sequence[float] | None) -> bool:
+    """Whether two intervals exist and do not overlap."""
+    return a is not None and b is not None and (a[0] > b[1] or b[0] > a[1])
+
+
 # --- summaries of a set of runs -----------------------------------------------------------
 
 @dataclass
@@ -248,6 +278,11 @@ class RunSetSummary:
         """The value that goes into the accuracy matrix: pass^1."""
         return self.pass_k.get(1)
 
+    @property
+    def pass1_interval(self) -> tuple[float, float] | None:
+        """95% bootstrap interval of pass^1 over tasks (None without tasks)."""
+        return bootstrap_interval([t.successes / t.trials for t in self.tasks if t.trials])
+
     def to_json(self) -> dict[str, Any]:
         return {
             "runs": self.runs,
@@ -256,6 +291,7 @@ class RunSetSummary:
             "average_reward": self.average_reward,
             "success_rate": self.success_rate,
             "pass_k": {str(k): v for k, v in self.pass_k.items()},
+            "pass1_ci95": list(self.pass1_interval) if self.pass1_interval else None,
             "termination_counts": self.termination_counts,
             "usage": self.usage.to_json(),
             "per_task": [t.to_json() for t in self.tasks],
@@ -401,8 +437,26 @@ DEFINITIONS = {
     "backward_transfer": "(1/(T-1)) sum_{j<T} (R[T][j] - R[j][j])",
     "forward_transfer": "(1/(T-1)) sum_{j=2..T} (R[j-1][j] - R[0][j])",
     "forgetting": "for j<T: max_{l=1..T-1} R[l][j] - R[T][j]; averaged over j<T",
+    "pass1_ci95": "95% percentile bootstrap interval of pass^1, resampling evaluation tasks (2000 resamples, seed 0)",
+    "learning": "per stage: pass^1 zero-shot and after training that stage, with pass1_ci95; separate = no overlap",
     "usage": "API tokens and cost (user simulator, judge) from run.extra['usage'] and training-step logs",
 }
+
+
+def learning_rows(summaries: Mapping[tuple[str, str], RunSetSummary], stages: Sequence[str]) -> list[dict[str, Any]]:
+    """Per trained stage: pass^1 on its held-out evaluation tasks before any training (zero-shot)
+    and after training it, each with its 95% bootstrap interval over tasks; `separate` says the
+    two intervals do not overlap (the gain is larger than the task-sampling noise)."""
+    rows = []
+    for j, stage in enumerate(stages, start=1):
+        before, after = summaries.get((ZERO_SHOT_PHASE, stage)), summaries.get((eval_phase(j), stage))
+        if before is None or after is None or before.performance is None or after.performance is None:
+            continue
+        rows.append({"stage": stage, "before": before.performance, "before_ci95": before.pass1_interval,
+                     "after": after.performance, "after_ci95": after.pass1_interval,
+                     "gain": after.performance - before.performance, "tasks": len(after.tasks),
+                     "separate": intervals_apart(before.pass1_interval, after.pass1_interval)})
+    return rows
 
 
 def group_runs(runs: Iterable[SimulationRun]) -> dict[tuple[str, str], list[SimulationRun]]:
@@ -509,6 +563,7 @@ def compute_metrics(
         "accuracy_matrix": accuracy.to_json() if accuracy else None,
         "reward_matrix": reward.to_json() if reward else None,
         "continual": accuracy.continual_metrics() if accuracy else None,
+        "learning": learning_rows(summaries, stages),
         "evaluations": evaluations,
         "termination_counts_by_phase": {p: dict(sorted(c.items())) for p, c in terminations_by_phase.items()},
         "training": training_summary(list(training_steps)),

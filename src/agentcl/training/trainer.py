@@ -48,6 +48,7 @@ class StageSpec:
     task_ids: list[tuple[str, str]] | None = None  # (domain, task id); None: from the config
     ordered: bool = False  # keep task_ids in their order (a replay schedule): TRL's dataset shuffle off
     replayed_from: dict[tuple[str, str], str] = field(default_factory=dict)  # replayed task -> its stage
+    max_steps: int | None = None  # this stage's GRPO steps; None: GRPOConfig.max_steps
 
     @classmethod
     def of(cls, stage: "StageSpec | str") -> "StageSpec":
@@ -212,6 +213,8 @@ class TrainingSession:
         args = build_grpo_config(config, checkpoint_dir, state.num_processes, run_name=_run_name(config, stage.name))
         if stage.ordered:
             args.shuffle_dataset = False
+        if stage.max_steps is not None:
+            args.max_steps = stage.max_steps
         if "tensorboard" in config.training.report_to:
             os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(config.training.output_dir) / "logs" / stage.name)
         peft_config = None if _is_peft(model) else lora_config(config.model)
@@ -236,7 +239,7 @@ class TrainingSession:
 
     def train_stage(self, stage: StageSpec | str, model, tokenizer, *, step_offset: int = 0,
                     resume: bool | None = None, callbacks: Sequence[Any] = (), **builder_kwargs) -> TrainResult:
-        """Train one stage to `--max-steps`; with `resume`, continue from its latest checkpoint."""
+        """Train one stage to its `max_steps` (else `--max-steps`); with `resume`, continue from its latest checkpoint."""
         stage = StageSpec.of(stage)
         config = self.config
         resume = config.run.resume if resume is None else resume
