@@ -103,7 +103,14 @@ def local_relay(config: RunConfig) -> Iterator[str | None]:
     try:
         yield url
     finally:
+        stats = server.stats()
         server.stop()
+        from ..training.model_loading import process_state
+
+        # the relay's own count of what it served (each process runs its own relay)
+        print(f"local relay (process {process_state().process_index}): {stats['total']} requests "
+              f"{stats['by_model']}, {stats['tokens'].get('prompt_tokens', 0)} prompt + "
+              f"{stats['tokens'].get('completion_tokens', 0)} completion tokens", flush=True)
 
 
 def point_users_at(config: RunConfig, url: str) -> None:
