@@ -14,8 +14,8 @@ Expected = conversations x the sample's mean per conversation, stage by stage. T
 sample's spread per conversation (lowest to highest); a trained or untrained policy talks longer
 or shorter than the oracle, so it is widened to at least x0.5 - x2 of the expected value.
 
-A run prints the same estimate at start (the stage loop calls `print_run_estimate`), from its own
-user simulator and judge; the sample's spend is charged to the run's budget.
+A run prints the same estimate at start (the stage loop calls `print_run_estimate`; not on
+`--resume`), from its own user simulator and judge; the sample's own spend is printed with it.
 """
 
 from __future__ import annotations
@@ -195,28 +195,20 @@ def estimate_run(config: "RunConfig", plans: Sequence["StagePlan"], tokenizer, u
     return estimate_from(counts, samples, seconds=time.perf_counter() - started)
 
 
-def print_run_estimate(config: "RunConfig", plans: Sequence["StagePlan"], tokenizer, session, state, *,
-                       budget=None) -> SpendEstimate | None:
-    """The stage loop's estimate at start: the main process samples and prints, the others wait; the
-    sample's spend is charged to `budget` on every process."""
-    estimate = None
-    if state.is_main_process:
-        try:
-            estimate = estimate_run(config, plans, tokenizer, session.user_simulator, session.judge_runtime,
-                                    extra_eval_phases=demo_extra_phases(config))
-        except Exception as exc:  # noqa: BLE001 - an estimate must never stop a run
-            print(f"[estimate] no API spend estimate: {type(exc).__name__}: {exc}", flush=True)
-        else:
-            print(f"[estimate] {estimate.format()}", flush=True)
-    spent = estimate.sample_spend if estimate is not None else Usage()
-    if state.num_processes > 1:
-        from accelerate.utils import broadcast_object_list
-
-        box = [spent]
-        broadcast_object_list(box, from_process=0)
-        spent = box[0]
-    if budget is not None:
-        budget.charge(spent)
+def print_run_estimate(config: "RunConfig", plans: Sequence["StagePlan"], tokenizer, session, state
+                       ) -> SpendEstimate | None:
+    """The stage loop's estimate at start: the main process samples and prints, the others go on.
+    The sample's spend is printed with it; it is not a conversation of the run, so it is neither in
+    metrics.json nor charged to the budget."""
+    if not state.is_main_process:
+        return None
+    try:
+        estimate = estimate_run(config, plans, tokenizer, session.user_simulator, session.judge_runtime,
+                                extra_eval_phases=demo_extra_phases(config))
+    except Exception as exc:  # noqa: BLE001 - an estimate must never stop a run
+        print(f"[estimate] no API spend estimate: {type(exc).__name__}: {exc}", flush=True)
+        return None
+    print(f"[estimate] {estimate.format()}", flush=True)
     return estimate
 
 

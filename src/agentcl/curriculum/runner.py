@@ -29,8 +29,8 @@ API budget (`--max-api-cost-usd`, `--max-api-tokens`; agentcl.llm.budget): the r
 from the spend of the conversations already in the run directory, is charged after every training
 step (by the trainer's record callback) and every evaluation phase, and is checked before every
 stage and phase; once it is spent the loop writes results, metrics and the report and raises
-BudgetExhausted (exit code 3). With `--estimate-sample N` > 0 the loop first prints the run's
-expected API spend (agentcl.curriculum.estimate).
+BudgetExhausted (exit code 3). With `--estimate-sample N` > 0 a new run first prints its expected
+API spend (agentcl.curriculum.estimate).
 
 Only the main process writes files; every process rolls out its own shard.
 """
@@ -317,10 +317,10 @@ class CurriculumRunner:
 
                 check_endpoints(session.user_simulator, session.judge_runtime)
                 self._spent_so_far(store)
-                if self.train and config.run.estimate_sample > 0:  # issue 15: what the run will cost
+                if self.train and not self.resume and config.run.estimate_sample > 0:  # what the run will cost
                     from .estimate import print_run_estimate
 
-                    print_run_estimate(config, plans, tokenizer, session, self.state, budget=self.budget)
+                    print_run_estimate(config, plans, tokenizer, session, self.state)
                 self._evaluate_phase(0, targets, evaluator, store, adapter_dir=None)
                 train_model = None
                 previous_adapter: str | None = None
