@@ -91,8 +91,8 @@ def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
     for r in everything:
         usage = r["extra"]["usage"]
         assert usage["user"]["calls"] >= 1 and usage["user"]["prompt_tokens"] > 0, r["id"]
-    judged = [r for r in everything if r["termination_reason"] in ("user_stop", "agent_stop")]
-    assert judged and all(r["extra"]["usage"]["judge"]["calls"] >= 1 for r in judged if r["phase"] == "train")
+    # the quality judge was paid for (an identical conversation's verdict comes from the cache, free)
+    assert any(r["extra"]["usage"].get("judge", {}).get("calls", 0) >= 1 for r in runs)
     total = lambda rs, key: sum(u[key] for r in rs for u in r["extra"]["usage"].values())  # noqa: E731
     metrics = json.loads((out / "metrics.json").read_text())["usage"]
     assert metrics["total"]["prompt_tokens"] == total(everything, "prompt_tokens") == relay_tokens["prompt_tokens"]
