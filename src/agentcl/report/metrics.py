@@ -176,7 +176,11 @@ class Usage:
     @classmethod
     def by_source(cls, run: SimulationRun) -> dict[str, "Usage"]:
         """run.extra['usage'] by source ({'user': ..., 'judge': ...}); a flat dict counts as 'user'."""
-        raw = run.extra.get("usage")
+        return cls.sources_of(run.extra.get("usage"))
+
+    @classmethod
+    def sources_of(cls, raw: Any) -> dict[str, "Usage"]:
+        """A run record's `extra["usage"]` value by source (see `by_source`)."""
         if not isinstance(raw, Mapping):
             return {}
         if any(isinstance(v, Mapping) for v in raw.values()):

@@ -54,10 +54,8 @@ def records_usage(records: list[dict[str, Any]]) -> "Usage":
 
     total = Usage()
     for record in records:
-        raw = (record.get("extra") or {}).get("usage") or {}
-        for source in raw.values():
-            if isinstance(source, dict):
-                total.add(Usage.from_flat(source))
+        for spent in Usage.sources_of((record.get("extra") or {}).get("usage")).values():
+            total.add(spent)
     return total
 
 
@@ -126,8 +124,9 @@ class TrainingRecordCallback(TrainerCallback):
         if self.accelerator.num_processes > 1:
             records = gather_object(records)  # rank order = TRL's global sample order
         step_usage = records_usage(records)  # every process's conversations: the same figures on every rank
+        spent = self.budget.charge(step_usage)
         self._log_usage(step_usage)
-        if self.budget.charge(step_usage) and not self.stopped_by_budget:
+        if spent and not self.stopped_by_budget:
             # this step's conversations are saved below; the trainer saves a checkpoint and stops
             self.stopped_by_budget = control.should_save = control.should_training_stop = True
             if self.accelerator.is_main_process:
