@@ -80,7 +80,16 @@ def test_grpo_steps_end_to_end_with_checkpoint_and_resume(tmp_path, relay, capsy
     lora_b = [w for name, w in weights.items() if "lora_B" in name]
     assert lora_b and any(torch.count_nonzero(w) > 0 for w in lora_b), "LoRA B is still all zeros: nothing learned"
 
-    assert list((out / "logs" / "mock").rglob("events.out.tfevents*")), "no tensorboard events"
+    events = list((out / "logs" / "mock").rglob("events.out.tfevents*"))
+    assert events, "no tensorboard events"
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tags = set()
+    for path in events:
+        accumulator = EventAccumulator(str(path))
+        accumulator.Reload()
+        tags |= set(accumulator.Tags()["scalars"])
+    assert {"train/api/prompt_tokens", "train/api/cost_usd", "train/api/run_tokens"} <= tags, tags  # beside reward
 
     # the adapter loads back for evaluation
     from agentcl.config import ModelArgs
