@@ -1,8 +1,10 @@
 """End to end on CPU: run.py -> the stage loop -> real GRPO steps on the tiny model, the user simulator
 over HTTP (relay); the loop also evaluates before and after the stage (one task, one trial here).
 
-Checks: the LoRA adapter moved away from its zero initialisation, rewards and advantages are in
-the training log and on every stored conversation, checkpoints are written, `--resume` continues
+Checks: an API budget stops the run cleanly (before training, then after the step that crosses it)
+and `--resume` without it finishes with no conversation lost or repeated; the LoRA adapter moved
+away from its zero initialisation, rewards, advantages and API usage are in the training log and on
+every stored conversation (metrics.json sums them), checkpoints are written, `--resume` continues
 from the latest one, and the API key never reaches a file.
 """
 
@@ -52,9 +54,24 @@ def test_grpo_steps_end_to_end_with_checkpoint_and_resume(tmp_path, relay, capsy
     options = good_agent_options()
     out = tmp_path / "run"
 
-    # 1) two steps, a checkpoint after each
-    assert run.main(tiny_run_flags(out, url, max_steps=2) + ["--report-to", "tensorboard"],
-                    rollout_options=options) == 0
+    # 1) an API budget (issue 15): 1 token is spent by the zero-shot evaluation, so the run stops
+    #    before training, with exit code 3 and everything done so far written
+    flags = tiny_run_flags(out, url, max_steps=2) + ["--report-to", "tensorboard"]
+    assert run.main(flags + ["--max-api-tokens", "1"], rollout_options=options) == 3
+    printed = capsys.readouterr().out
+    assert "API budget spent before training stage mock" in printed
+    assert "[estimate] API spend estimate" in printed and "training" in printed  # printed at start
+    spent = json.loads((out / "metrics.json").read_text())["usage"]["total"]["total_tokens"]
+    assert spent > 1 and (out / "report.html").is_file() and not (out / "checkpoints").exists()
+    #    a budget just above that is crossed by the first GRPO step: the run stops after it, with its
+    #    conversations saved and a checkpoint to resume from, no final adapter
+    assert run.main(flags + ["--resume", "--max-api-tokens", str(spent + 1)], rollout_options=options) == 3
+    assert "API budget spent in stage mock after step 1" in capsys.readouterr().out
+    assert (out / "checkpoints" / "mock" / "checkpoint-1").is_dir()
+    assert not (out / "adapters" / "mock" / "agentcl_stage.json").exists()
+    assert len(train_runs(out)) == 4 and [s["step"] for s in read_jsonl(out / "train_log.jsonl")] == [1]
+    #    resumed with no budget, it trains step 2 from checkpoint-1 and finishes: two steps in all
+    assert run.main(flags + ["--resume"], rollout_options=options) == 0
     assert server.stats()["total"] > 0  # the user turns went over HTTP
     checkpoints = out / "checkpoints" / "mock"
     assert (checkpoints / "checkpoint-1").is_dir() and (checkpoints / "checkpoint-2").is_dir()
@@ -63,7 +80,16 @@ def test_grpo_steps_end_to_end_with_checkpoint_and_resume(tmp_path, relay, capsy
     lora_b = [w for name, w in weights.items() if "lora_B" in name]
     assert lora_b and any(torch.count_nonzero(w) > 0 for w in lora_b), "LoRA B is still all zeros: nothing learned"
 
-    assert list((out / "logs" / "mock").rglob("events.out.tfevents*")), "no tensorboard events"
+    events = list((out / "logs" / "mock").rglob("events.out.tfevents*"))
+    assert events, "no tensorboard events"
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tags = set()
+    for path in events:
+        accumulator = EventAccumulator(str(path))
+        accumulator.Reload()
+        tags |= set(accumulator.Tags()["scalars"])
+    assert {"train/api/prompt_tokens", "train/api/cost_usd", "train/api/run_tokens"} <= tags, tags  # beside reward
 
     # the adapter loads back for evaluation
     from agentcl.config import ModelArgs
@@ -82,6 +108,18 @@ def test_grpo_steps_end_to_end_with_checkpoint_and_resume(tmp_path, relay, capsy
         assert {"advantage_mean", "advantage_abs_mean", "advantage_min", "advantage_max"} <= set(s)
     assert any(s["advantage_abs_mean"] > 0 for s in steps)  # the scripted success gave a signal
     assert any(s["grad_norm"] > 0 for s in steps)
+
+    # every conversation, training and evaluation, carries the relay's token usage, and metrics.json
+    # sums exactly those (issue 15); the training log has each step's spend
+    metrics = json.loads((out / "metrics.json").read_text())
+    every = json.loads((out / "results.json").read_text())["simulations"]
+    assert every and all(r["extra"]["usage"]["user"]["calls"] >= 1 and r["extra"]["usage"]["user"]["prompt_tokens"] > 0
+                         for r in every)
+    tokens = lambda rs: sum(u["prompt_tokens"] + u["completion_tokens"]  # noqa: E731
+                            for r in rs for u in r["extra"]["usage"].values())
+    assert metrics["usage"]["total"]["total_tokens"] == tokens(every)
+    assert metrics["usage"]["by_stage"]["mock"]["training"]["total_tokens"] == tokens(train_runs(out)) > 0
+    assert sum(s["api_prompt_tokens"] + s["api_completion_tokens"] for s in steps) == tokens(train_runs(out))
 
     results = json.loads((out / "results.json").read_text())
     runs = train_runs(out)

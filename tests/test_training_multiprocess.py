@@ -1,7 +1,8 @@
 """The data-parallel path on CPU: `torchrun --nproc_per_node 2` runs run.py in two processes (gloo).
 
 Checks: each rank rolls out a different task's group, DDP keeps the LoRA weights identical on both
-ranks after the steps (and they did move), and results are written once, by the main process.
+ranks after the steps (and they did move), results are written once, by the main process, and the
+API usage of both ranks' conversations is recorded and summed (metrics.json, training log, relay).
 """
 
 from __future__ import annotations
@@ -48,9 +49,11 @@ def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
            "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
            "--master_port", str(free_port()), str(REPO_ROOT / "tests" / "training_worker.py"),
-           *tiny_run_flags(out, url, max_steps=2, save_steps=2, tasks_per_step=2, group_size=2)]
+           *tiny_run_flags(out, url, max_steps=2, save_steps=2, tasks_per_step=2, group_size=2),
+           "--judge-coefficient", "0.1", "--estimate-sample", "0"]  # the quality judge spends too
     try:
         proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        relay_tokens = server.stats()["tokens"]
     finally:
         server.stop()
     assert proc.returncode == 0, failure_report(proc, tmp_path / "torchrun.log")
@@ -81,4 +84,21 @@ def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
     log_lines = (out / "train_log.jsonl").read_text().splitlines()
     assert [json.loads(line)["step"] for line in log_lines] == [1, 2]
     assert (out / "checkpoints" / "mock" / "checkpoint-2").is_dir()
+
+    # API spend (issue 15): every conversation of both ranks, training and evaluation, carries its user
+    # simulator's and judge's usage; metrics.json and the training log sum exactly those, and so does
+    # the relay's own count of the tokens it reported
+    for r in everything:
+        usage = r["extra"]["usage"]
+        assert usage["user"]["calls"] >= 1 and usage["user"]["prompt_tokens"] > 0, r["id"]
+    # the quality judge was paid for (an identical conversation's verdict comes from the cache, free)
+    assert any(r["extra"]["usage"].get("judge", {}).get("calls", 0) >= 1 for r in runs)
+    total = lambda rs, key: sum(u[key] for r in rs for u in r["extra"]["usage"].values())  # noqa: E731
+    metrics = json.loads((out / "metrics.json").read_text())["usage"]
+    assert metrics["total"]["prompt_tokens"] == total(everything, "prompt_tokens") == relay_tokens["prompt_tokens"]
+    assert metrics["total"]["completion_tokens"] == total(everything, "completion_tokens") \
+        == relay_tokens["completion_tokens"]
+    assert metrics["by_stage"]["mock"]["training"]["calls"] == total(runs, "calls")
+    steps = [json.loads(line) for line in log_lines]
+    assert sum(s["api_prompt_tokens"] for s in steps) == total(runs, "prompt_tokens")  # both ranks' share
     assert not (out / "lora_rank2.pt").exists()

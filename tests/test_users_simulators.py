@@ -157,3 +157,28 @@ def test_unknown_facts_are_not_invented_and_repeated_asks_end_out_of_scope(mock)
     assert said[2].endswith(OUT_OF_SCOPE)
     assert not any("@" in s for s in said)
 
+
+
+def test_a_user_price_per_million_tokens_gives_each_turn_its_cost(mock, relay_server):
+    """A relay model no price list knows costs what --user-price-per-mtok says (issue 15), and the
+    relay's own count of the tokens it reported equals the turns' usage."""
+    from agentcl.users.config import UserArgs, UserConfigError, from_args
+
+    relay = relay_server(api_key=RELAY_KEY)
+    config = from_args(UserArgs(openai_api_base=[relay.base_url], openai_api_key=RELAY_KEY,
+                                openai_model="scripted-user", user_price_per_mtok="2.5,10"))
+    assert config.price_per_mtok == [2.5, 10.0]
+    simulator = make_user_simulator(config)
+    conversations = [UserConversation(task, "mock", [Message(role="assistant", content=GREETING)], None, f"c{i}")
+                     for i, task in enumerate(mock.tasks[:3])]
+    turns = run_on_api_loop(simulator.respond_batch(conversations))
+    for turn in turns:
+        u = turn.usage
+        assert u["calls"] == 1 and u["prompt_tokens"] > 0
+        assert u["cost_usd"] == pytest.approx((u["prompt_tokens"] * 2.5 + u["completion_tokens"] * 10) / 1e6)
+    assert relay.stats()["tokens"]["prompt_tokens"] == sum(t.usage["prompt_tokens"] for t in turns)
+    free = make_user_simulator(from_args(UserArgs(openai_api_base=[relay.base_url], openai_api_key=RELAY_KEY,
+                                                  openai_model="scripted-user")))
+    assert run_on_api_loop(free.respond(conversations[0])).usage["cost_usd"] == 0.0  # unknown to litellm: free
+    with pytest.raises(UserConfigError, match="--user-price-per-mtok takes two non-negative numbers"):
+        from_args(UserArgs(user_price_per_mtok="2.5"))

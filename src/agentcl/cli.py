@@ -17,6 +17,7 @@ COMMANDS = {
     "report": ("agentcl.report.cli", "rebuild metrics.json, plots and report.html of a run directory"),
     "export": ("agentcl.export", "write a run's conversations as τ²-bench results files (--format tau2)"),
     "relay": ("agentcl.relay.__main__", "start the local OpenAI-compatible relay (scripted user + offline judge)"),
+    "estimate": ("agentcl.curriculum.estimate", "expected API calls, tokens and cost of a run (run.py flags)"),
 }
 
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         from .secrets import redact
 
         print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return 2
+        return int(getattr(exc, "exit_code", 2))
 
 
 if __name__ == "__main__":

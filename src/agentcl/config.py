@@ -161,6 +161,13 @@ class RunArgs:
                                  "assertions and communicate strings met); 0: off")
     partial_credit_weights: list[float] = _opt([1.0, 1.0, 1.0], "partial credit: relative weights of actions, "
                                                "env_assertions, communicate")
+    # API spend (agentcl.llm.budget): user simulator + judge, all processes, training and evaluation
+    max_api_cost_usd: float | None = _opt(None, "stop the run (checkpoint, results, report saved; exit code 3) after "
+                                          "the step at which its API spend reaches this many dollars; --resume with "
+                                          "a larger value continues")
+    max_api_tokens: int | None = _opt(None, "the same limit on API tokens (prompt + completion)")
+    estimate_sample: int = _opt(1, "oracle conversations per stage run through the user simulator and judge for the "
+                                "spend estimate printed at start (python -m agentcl estimate); 0: no estimate")
 
 
 def _user_args():
@@ -480,6 +487,10 @@ def validate(config: RunConfig) -> None:
                         ("--lora-r", m.lora_r), ("--eval-trials", c.eval_trials)):
         if value < 1:
             raise ConfigError(f"{name} must be at least 1, got {value}")
+    for name, value in (("--max-api-cost-usd", run.max_api_cost_usd), ("--max-api-tokens", run.max_api_tokens),
+                        ("--estimate-sample", run.estimate_sample)):
+        if value is not None and value < 0:
+            raise ConfigError(f"{name} must be >= 0, got {value}")
     if t.learning_rate <= 0:
         raise ConfigError(f"--learning-rate must be positive, got {t.learning_rate}")
     if t.beta < 0:

@@ -43,7 +43,8 @@ class ToolError(AgentclError):
 
 def run_command(body: Callable[[], Any]) -> int:
     """A command line's body: exit code 0 when it returns, 2 with a one-line, key-free message on
-    an AgentclError (bad flags, data, endpoints). Logs are redacted from the start."""
+    an AgentclError (bad flags, data, endpoints; an error class may name its own `exit_code`, e.g. a
+    spent API budget). Logs are redacted from the start."""
     from .secrets import install_log_redaction, redact
 
     install_log_redaction()
@@ -51,7 +52,7 @@ def run_command(body: Callable[[], Any]) -> int:
         body()
     except AgentclError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return 2
+        return int(getattr(exc, "exit_code", 2))  # 2, or the error's own (a spent API budget: 3)
     except OSError as exc:  # a full or read-only disk anywhere: one line naming the path, not a traceback
         from .output_errors import explain_write_failure
 

@@ -19,7 +19,6 @@ gathered so that the main process sees (and writes) them all.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
@@ -28,7 +27,7 @@ from ..rollout.backends import GenerationParams, HFGenerationBackend, stop_token
 from ..rollout.chat_format import SystemPromptFn, default_system_prompt
 from ..rollout.engine import Conversation, RolloutEngine, RolloutItem, RolloutLimits
 from ..secrets import redact
-from ..users.base import UserConversation, UserSimulator, UserTurn
+from ..users.base import UserSimulator
 from ..report.metrics import label_run, make_run_id
 
 if TYPE_CHECKING:
@@ -98,40 +97,6 @@ def set_trial_seed(seed: int) -> None:
     set_seed(seed)
 
 
-# --- per-conversation API usage -----------------------------------------------------------------
-
-class UsageRecordingUser(UserSimulator):
-    """Passes every call to `inner` and adds up each conversation's API usage (tokens, cost)."""
-
-    def __init__(self, inner: UserSimulator):
-        self.inner = inner
-        self.name = getattr(inner, "name", "user")
-        self._usage: dict[str, dict[str, float]] = defaultdict(dict)
-
-    def _record(self, conversation: UserConversation, turn: UserTurn) -> None:
-        bucket = self._usage[conversation.conversation_id]
-        for key, value in (turn.usage or {}).items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                bucket[key] = bucket.get(key, 0) + value
-
-    async def respond(self, conversation: UserConversation) -> UserTurn:
-        turn = await self.inner.respond(conversation)
-        self._record(conversation, turn)
-        return turn
-
-    async def respond_batch(self, conversations: list[UserConversation]) -> list[UserTurn]:
-        turns = await self.inner.respond_batch(conversations)
-        for conversation, turn in zip(conversations, turns):
-            self._record(conversation, turn)
-        return turns
-
-    def take(self, conversation_id: str) -> dict[str, float]:
-        return dict(self._usage.pop(conversation_id, {}))
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 # --- scoring ------------------------------------------------------------------------------------
 
 def _local_reward_hook(conversation: Conversation):
@@ -155,26 +120,38 @@ def reward_info_of(end_result: Any):
     return None
 
 
+def _wait_for_judges(end_result: Any) -> None:
+    """Every judge request of the conversation answered (so its API usage is complete)."""
+    futures = getattr(end_result, "futures", None)
+    for future in futures() if callable(futures) else ():
+        try:
+            future.result()
+        except Exception:  # noqa: BLE001 - a failed request falls back; its usage is what it is
+            pass
+
+
 def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, seed: int | None,
-                        usage: dict[str, float] | None = None, policy: dict[str, Any] | None = None,
-                        process_index: int = 0) -> SimulationRun:
-    """One finished evaluation conversation as a labelled SimulationRun (reward scored)."""
+                        policy: dict[str, Any] | None = None, process_index: int = 0) -> SimulationRun:
+    """One finished evaluation conversation as a labelled SimulationRun (reward scored, API usage
+    of its user simulator and judge in `extra["usage"]`)."""
     extra: dict[str, Any] = {
         **conversation.counts(),
         "conversation_id": conversation.conversation_id,
         "process_index": process_index,  # which process rolled it out
     }
-    if usage:
-        extra["usage"] = {"user": usage}
-    if policy:
-        extra["policy"] = dict(policy)
-    if conversation.error:
-        extra["error"] = conversation.error
     try:
         info = reward_info_of(conversation.end_result)
     except Exception as exc:  # noqa: BLE001 - a failed judge leaves the run unscored, never the phase
         info = None
         extra["scoring_error"] = redact(f"{type(exc).__name__}: {exc}")
+    _wait_for_judges(conversation.end_result)
+    usage = conversation.usage_record()
+    if usage:
+        extra["usage"] = usage
+    if policy:
+        extra["policy"] = dict(policy)
+    if conversation.error:
+        extra["error"] = conversation.error
     run = SimulationRun(
         id=conversation.conversation_id,
         task_id=conversation.task_id,
@@ -203,7 +180,7 @@ class PolicyEvaluator:
                  judge_runtime=None, tool_parser: str = "qwen3", system_prompt: SystemPromptFn = default_system_prompt,
                  progress: bool = True, state=None):
         self.tokenizer = tokenizer
-        self.user = UsageRecordingUser(user_simulator)
+        self.user = user_simulator
         self.settings = settings or EvalSettings()
         self.judge_runtime = judge_runtime
         self.tool_parser = tool_parser
@@ -270,8 +247,7 @@ class PolicyEvaluator:
                 set_trial_seed(seed)  # same seed on every process; each rolls out different conversations
                 items = [RolloutItem(task, target.data, trial) for target, task in shard]
                 conversations = engine.run(items, backend=backend) if items else []
-                runs = [conversation_to_run(c, stage=target.stage, phase=phase, seed=seed,
-                                            usage=self.user.take(c.conversation_id), policy=policy,
+                runs = [conversation_to_run(c, stage=target.stage, phase=phase, seed=seed, policy=policy,
                                             process_index=state.process_index)
                         for c, (target, _) in zip(conversations, shard)]
                 runs = self._gather(runs)

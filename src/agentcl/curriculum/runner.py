@@ -25,6 +25,13 @@ next stage continues from that adapter, or, after full-parameter training, from 
 in models/<stage>); an interrupted stage continues from its latest checkpoint; evaluation skips every conversation already in the results journal. Without
 `--resume`, a directory that already holds a run is refused rather than mixed into.
 
+API budget (`--max-api-cost-usd`, `--max-api-tokens`; agentcl.llm.budget): the running total starts
+from the spend of the conversations already in the run directory, is charged after every training
+step (by the trainer's record callback) and every evaluation phase, and is checked before every
+stage and phase; once it is spent the loop writes results, metrics and the report and raises
+BudgetExhausted (exit code 3). With `--estimate-sample N` > 0 a new run first prints its expected
+API spend (agentcl.curriculum.estimate).
+
 Only the main process writes files; every process rolls out its own shard.
 """
 
@@ -96,7 +103,14 @@ def local_relay(config: RunConfig) -> Iterator[str | None]:
     try:
         yield url
     finally:
+        stats = server.stats()
         server.stop()
+        from ..training.model_loading import process_state
+
+        # the relay's own count of what it served (each process runs its own relay)
+        print(f"local relay (process {process_state().process_index}): {stats['total']} requests "
+              f"{stats['by_model']}, {stats['tokens'].get('prompt_tokens', 0)} prompt + "
+              f"{stats['tokens'].get('completion_tokens', 0)} completion tokens", flush=True)
 
 
 def point_users_at(config: RunConfig, url: str) -> None:
@@ -155,6 +169,9 @@ class CurriculumRunner:
         self.judge_runtime = judge_runtime
         self.progress = progress
         self.resume = bool(config.run.resume)
+        from ..llm.budget import ApiBudget
+
+        self.budget = ApiBudget(config.run.max_api_cost_usd, config.run.max_api_tokens)  # charged as the run goes
 
     # -- helpers -------------------------------------------------------------------------------
     def _new_user_simulator(self):
@@ -190,6 +207,35 @@ class CurriculumRunner:
         write_curriculum(self.run_dir, names)  # on resume: raises unless the stage list is the same
         self.config.save(self.run_dir)
 
+    # -- the API budget ------------------------------------------------------------------------
+    def _spent_so_far(self, store) -> None:
+        """Start the running total from what the run directory's conversations spent (a resume)."""
+        from ..report.metrics import Usage
+
+        spent = Usage()
+        if self.state.is_main_process:
+            for run in store.runs():
+                spent.add(Usage.from_run(run))
+        if self.state.num_processes > 1:
+            from accelerate.utils import broadcast_object_list
+
+            box = [spent]
+            broadcast_object_list(box, from_process=0)
+            spent = box[0]
+        self.budget.spent = spent
+
+    def _check_budget(self, where: str) -> None:
+        """Stop (results, metrics and report written; exit code 3) once the budget is spent."""
+        if not self.budget.exhausted:
+            return
+        from ..llm.budget import BudgetExhausted
+
+        message = self.budget.stop_message(where)
+        if self.state.is_main_process:
+            self._build_report(final=True)
+            print(f"[budget] {message}", flush=True)
+        raise BudgetExhausted(message)
+
     # -- evaluation ----------------------------------------------------------------------------
     def _evaluate_phase(self, row: int, targets: list[EvalTarget], evaluator: PolicyEvaluator, store,
                         adapter_dir: str | None, in_memory_model=None) -> None:
@@ -200,6 +246,7 @@ class CurriculumRunner:
         if not missing:
             _say(self.state, f"[{phase}] evaluation already complete ({len(wanted)} conversations), skipped")
             return
+        self._check_budget(f"before the {phase} evaluation")
         _say(self.state, f"[{phase}] evaluating {len(missing)} conversations "
                          f"({len(targets)} stages x tasks x {evaluator.settings.trials} trials)"
                          + (f" with adapter {adapter_dir}" if adapter_dir else " with the starting policy"))
@@ -214,6 +261,10 @@ class CurriculumRunner:
         started = time.perf_counter()
         runs = evaluator.evaluate(model, targets, phase=phase, done_ids=done,
                                   on_runs=store.add if self.state.is_main_process else None, policy=policy)
+        from ..report.metrics import Usage
+
+        for run in runs:  # every process's runs, on every process: the same total everywhere
+            self.budget.charge(Usage.from_run(run))
         if owned:
             del model
             _release_memory()
@@ -256,7 +307,7 @@ class CurriculumRunner:
             tokenizer = load_tokenizer(config.model)
             session = TrainingSession(config, user_simulator=self._new_user_simulator(),
                                       judge_runtime=self.judge_runtime, rollout_options=self.rollout_options,
-                                      domains={p.data.name: p.data for p in plans})
+                                      domains={p.data.name: p.data for p in plans}, budget=self.budget)
             evaluator = PolicyEvaluator(tokenizer, self._new_user_simulator(), settings=settings,
                                         judge_runtime=session.judge_runtime, progress=self.progress,
                                         state=self.state)
@@ -265,6 +316,11 @@ class CurriculumRunner:
                 from ..training.endpoint_health import check_endpoints
 
                 check_endpoints(session.user_simulator, session.judge_runtime)
+                self._spent_so_far(store)
+                if self.train and not self.resume and config.run.estimate_sample > 0:  # what the run will cost
+                    from .estimate import print_run_estimate
+
+                    print_run_estimate(config, plans, tokenizer, session, self.state)
                 self._evaluate_phase(0, targets, evaluator, store, adapter_dir=None)
                 train_model = None
                 previous_adapter: str | None = None
@@ -317,10 +373,13 @@ class CurriculumRunner:
                                                      f"(replay ratio {plan.stage.replay_ratio})"
                                                      if spec.replayed_from else "")
                                          + (" (anchor: previous stage merged)" if anchored and merged_below else ""))
+                        self._check_budget(f"before training stage {plan.name}")
                         stage_started = time.perf_counter()
                         outcome = session.train_stage(spec, train_model, tokenizer,
                                                       step_offset=step_offset, resume=self.resume,
                                                       callbacks=self.callbacks)
+                        if outcome.stopped_by_budget:
+                            self._check_budget(f"in stage {plan.name} after step {outcome.steps}")
                         _say(self.state, f"[stage {plan.index}/{len(plans)} {plan.name}] trained "
                                          f"{outcome.steps} steps in {time.perf_counter() - stage_started:.0f}s, "
                                          f"adapter {outcome.adapter_dir}")

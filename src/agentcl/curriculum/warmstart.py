@@ -161,14 +161,15 @@ class ScriptedTextBackend:
 def gold_conversations(tokenizer, tasks: Sequence[tuple[Task, "DomainData"]], user_simulator: UserSimulator, *,
                        limits: RolloutLimits | None = None, max_new_tokens: int = 512,
                        system_prompt: SystemPromptFn = default_system_prompt,
-                       repeats: int = 1) -> tuple[list[Conversation], list[Conversation]]:
-    """(successful, failed) oracle conversations, `repeats` per task, scored by the task evaluator."""
+                       repeats: int = 1, on_conversation_end=None) -> tuple[list[Conversation], list[Conversation]]:
+    """(successful, failed) oracle conversations, `repeats` per task, scored by the task evaluator
+    (`on_conversation_end`: another end hook, e.g. a JudgeRuntime's, to score with the run's judge)."""
     oracle = OracleAgent()
     backend = ScriptedTextBackend(tokenizer, oracle)
     engine = RolloutEngine(tokenizer, user_simulator, backend=backend,
                            generation=GenerationParams(max_new_tokens=max_new_tokens, temperature=0.0),
                            limits=limits or RolloutLimits(), system_prompt=system_prompt,
-                           on_conversation_end=_local_reward_hook)
+                           on_conversation_end=on_conversation_end or _local_reward_hook)
     try:
         conversations = engine.run([RolloutItem(task, data, trial) for task, data in tasks for trial in range(repeats)])
     finally:

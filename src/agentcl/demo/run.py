@@ -309,5 +309,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_demo(config, fast=fast)
     except AgentclError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
-        return 2
+        return int(getattr(exc, "exit_code", 2))  # a spent API budget: 3
     return 0

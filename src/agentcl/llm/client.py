@@ -3,7 +3,7 @@
     client = LLMClient([Endpoint("openai/gpt-4.1-mini", api_base=..., api_key=Secret(...))],
                        name="user simulator", max_concurrency=32, num_retries=6)
     completion = await client.complete(messages, tools=tools, temperature=0.0)
-    completion.content, completion.tool_calls, completion.usage
+    completion.content, completion.tool_calls, completion.usage   # usage: agentcl.llm.usage.USAGE_KEYS
 
 Who does what:
 - litellm's Router holds one deployment per endpoint in one model group, spreads requests over
@@ -36,6 +36,7 @@ from typing import Any
 from ..data_model import ToolCall
 from ..errors import AgentclError
 from ..secrets import MASK, Secret, install_log_redaction, redact
+from .usage import cost_usd
 
 log = logging.getLogger("agentcl.llm")
 
@@ -179,7 +180,7 @@ class LLMClient:
     def __init__(self, endpoints: list[Endpoint], *, name: str = "llm", max_concurrency: int = 32,
                  num_retries: int = 6, timeout_s: float = 60.0, backoff_base_s: float = 0.5,
                  backoff_max_s: float = 8.0, cooldown_s: float = 5.0, default_params: dict[str, Any] | None = None,
-                 seed: int | None = None):
+                 seed: int | None = None, price_per_mtok: tuple[float, float] | None = None):
         if not endpoints:
             raise ValueError(f"{name}: no endpoint configured")
         if max_concurrency < 1 or num_retries < 0 or timeout_s <= 0:
@@ -196,6 +197,7 @@ class LLMClient:
         self.timeout_s = timeout_s
         self.backoff_base_s, self.backoff_max_s, self.cooldown_s = backoff_base_s, backoff_max_s, cooldown_s
         self.default_params = dict(default_params or {})
+        self.price_per_mtok = price_per_mtok  # $ per million prompt / completion tokens; None: litellm's price list
         self.group = "agentcl-" + "".join(c if c.isalnum() else "-" for c in name)
         self.stats = ClientStats()
         self._rng = random.Random(seed)
@@ -326,13 +328,14 @@ class LLMClient:
                 call.id = raw.id
             calls.append(call)
         usage_obj = getattr(response, "usage", None)
-        usage = {
-            "prompt_tokens": int(getattr(usage_obj, "prompt_tokens", 0) or 0),
-            "completion_tokens": int(getattr(usage_obj, "completion_tokens", 0) or 0),
-        }
-        cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
-        if cost is not None:
-            usage["cost"] = float(cost)
+        prompt_tokens = int(getattr(usage_obj, "prompt_tokens", 0) or 0)
+        completion_tokens = int(getattr(usage_obj, "completion_tokens", 0) or 0)
+        if self.price_per_mtok is not None:
+            cost = cost_usd(prompt_tokens, completion_tokens, self.price_per_mtok)
+        else:  # litellm's cost calculation; None for a model its price list does not know
+            cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
+        usage = {"calls": 1, "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                 "cost_usd": float(cost or 0.0)}
         self.stats.completions += 1
         self.stats.prompt_tokens += usage["prompt_tokens"]
         self.stats.completion_tokens += usage["completion_tokens"]

@@ -45,6 +45,7 @@ class RelayStats:
     by_status: Counter = field(default_factory=Counter)
     by_fault: Counter = field(default_factory=Counter)
     by_model: Counter = field(default_factory=Counter)
+    tokens: Counter = field(default_factory=Counter)  # prompt_tokens / completion_tokens reported in 200 answers
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def enter(self, model: str) -> None:
@@ -53,6 +54,11 @@ class RelayStats:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             self.by_model[model] += 1
+
+    def record_usage(self, usage: dict[str, Any]) -> None:
+        with self.lock:
+            for key in ("prompt_tokens", "completion_tokens"):
+                self.tokens[key] += int(usage.get(key, 0))
 
     def record_fault(self, fault: str) -> None:
         """Counted when drawn, so a request that is still hanging already shows."""
@@ -68,13 +74,13 @@ class RelayStats:
         with self.lock:
             return {"total": self.total, "in_flight": self.in_flight, "max_in_flight": self.max_in_flight,
                     "by_status": dict(self.by_status), "by_fault": dict(self.by_fault),
-                    "by_model": dict(self.by_model)}
+                    "by_model": dict(self.by_model), "tokens": dict(self.tokens)}
 
     def reset(self) -> None:
         with self.lock:
             self.total = 0
             self.max_in_flight = self.in_flight  # requests still running stay counted
-            for counter in (self.by_status, self.by_fault, self.by_model):
+            for counter in (self.by_status, self.by_fault, self.by_model, self.tokens):
                 counter.clear()
 
 
@@ -190,7 +196,9 @@ class RelayApp:
             return _error(501, str(exc), "not_implemented")
         except (ScenarioMissing, ValueError) as exc:
             return _error(400, str(exc), "invalid_request_error")
-        return web.json_response(completion_body(model, message, messages))
+        answer = completion_body(model, message, messages)
+        self.stats.record_usage(answer["usage"])
+        return web.json_response(answer)
 
     def _judge(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         try:  # imported lazily: the judge lives in agentcl.rewards and may not be installed

@@ -168,12 +168,15 @@ def _usage_table(metrics: Mapping[str, Any]) -> str:
     for stage, parts in by_stage.items():
         rows.append([
             _text_cell(stage),
-            _num_cell(parts["training"]["total_tokens"]), _num_cell(parts["training"]["cost_usd"], digits=4),
-            _num_cell(parts["evaluation"]["total_tokens"]), _num_cell(parts["evaluation"]["cost_usd"], digits=4),
+            _num_cell(parts["training"].get("calls")), _num_cell(parts["training"]["total_tokens"]),
+            _num_cell(parts["training"]["cost_usd"], digits=4),
+            _num_cell(parts["evaluation"].get("calls")), _num_cell(parts["evaluation"]["total_tokens"]),
+            _num_cell(parts["evaluation"]["cost_usd"], digits=4),
             _num_cell(parts["total"]["prompt_tokens"]), _num_cell(parts["total"]["completion_tokens"]),
             _num_cell(parts["total"]["cost_usd"], digits=4),
         ])
-    headers = ["stage", "training tokens", "training USD", "eval tokens", "eval USD", "prompt tokens", "completion tokens", "total USD"]
+    headers = ["stage", "training calls", "training tokens", "training USD", "eval calls", "eval tokens", "eval USD",
+               "prompt tokens", "completion tokens", "total USD"]
     return _table(headers, rows)
 
 

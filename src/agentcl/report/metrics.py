@@ -44,6 +44,7 @@ from ..data_model import SimulationRun
 
 SUCCESS_TOLERANCE = 1e-6
 ZERO_SHOT_PHASE = "zero_shot"
+TRAIN_PHASE = "train"  # training conversations (the trainer's record callback labels them so)
 _AFTER_STAGE = re.compile(r"^after_stage_(\d+)$")
 
 Matrix = Sequence[Sequence["float | None"]]
@@ -138,15 +139,17 @@ def pass_k_curve(trials_and_successes: Iterable[tuple[int, int]], max_k: int | N
 _PROMPT_KEYS = ("prompt_tokens", "input_tokens", "api_prompt_tokens")
 _COMPLETION_KEYS = ("completion_tokens", "output_tokens", "api_completion_tokens")
 _COST_KEYS = ("cost_usd", "cost", "api_cost_usd", "response_cost")
+_CALL_KEYS = ("calls", "api_calls")
 
 
 @dataclass
 class Usage:
-    """Tokens and dollars spent on APIs (user simulator, judge)."""
+    """Tokens, calls and dollars spent on APIs (user simulator, judge)."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    calls: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -156,6 +159,7 @@ class Usage:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.cost_usd += other.cost_usd
+        self.calls += other.calls
         return self
 
     @classmethod
@@ -166,25 +170,35 @@ class Usage:
                     return data[key]
             return 0
 
-        return cls(int(first(_PROMPT_KEYS)), int(first(_COMPLETION_KEYS)), float(first(_COST_KEYS)))
+        return cls(int(first(_PROMPT_KEYS)), int(first(_COMPLETION_KEYS)), float(first(_COST_KEYS)),
+                   int(first(_CALL_KEYS)))
+
+    @classmethod
+    def by_source(cls, run: SimulationRun) -> dict[str, "Usage"]:
+        """run.extra['usage'] by source ({'user': ..., 'judge': ...}); a flat dict counts as 'user'."""
+        return cls.sources_of(run.extra.get("usage"))
+
+    @classmethod
+    def sources_of(cls, raw: Any) -> dict[str, "Usage"]:
+        """A run record's `extra["usage"]` value by source (see `by_source`)."""
+        if not isinstance(raw, Mapping):
+            return {}
+        if any(isinstance(v, Mapping) for v in raw.values()):
+            return {str(k): cls.from_flat(v) for k, v in raw.items() if isinstance(v, Mapping)}
+        return {"user": cls.from_flat(raw)}
 
     @classmethod
     def from_run(cls, run: SimulationRun) -> "Usage":
         """Reads run.extra['usage']: either one flat dict of token/cost numbers, or a dict of
         such dicts by source (e.g. {'user': {...}, 'judge': {...}})."""
-        raw = run.extra.get("usage")
-        if not isinstance(raw, Mapping):
-            return cls()
-        if any(isinstance(v, Mapping) for v in raw.values()):
-            total = cls()
-            for value in raw.values():
-                if isinstance(value, Mapping):
-                    total.add(cls.from_flat(value))
-            return total
-        return cls.from_flat(raw)
+        total = cls()
+        for usage in cls.by_source(run).values():
+            total.add(usage)
+        return total
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "calls": self.calls,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
@@ -272,6 +286,7 @@ class RunSetSummary:
     termination_counts: dict[str, int]
     usage: Usage
     tasks: list[TaskOutcome]
+    usage_by_source: dict[str, Usage] = field(default_factory=dict)
 
     @property
     def performance(self) -> float | None:
@@ -302,6 +317,7 @@ def summarize_runs(runs: Iterable[SimulationRun]) -> RunSetSummary:
     runs = list(runs)
     by_task: dict[tuple[str, str], TaskOutcome] = {}
     usage = Usage()
+    usage_by_source: dict[str, Usage] = {}
     terminations: Counter = Counter()
     unscored = 0
     for run in runs:
@@ -311,7 +327,9 @@ def summarize_runs(runs: Iterable[SimulationRun]) -> RunSetSummary:
         outcome.terminations[reason] += 1
         terminations[reason] += 1
         unscored += run.reward_info is None
-        usage.add(Usage.from_run(run))
+        for source, spent in Usage.by_source(run).items():
+            usage.add(spent)
+            usage_by_source.setdefault(source, Usage()).add(spent)
     rewards = [r for t in by_task.values() for r in t.rewards]
     tasks = sorted(by_task.values(), key=lambda t: (t.domain, _natural_key(t.task_id)))
     return RunSetSummary(
@@ -323,6 +341,7 @@ def summarize_runs(runs: Iterable[SimulationRun]) -> RunSetSummary:
         termination_counts=dict(sorted(terminations.items())),
         usage=usage,
         tasks=tasks,
+        usage_by_source=usage_by_source,
     )
 
 
@@ -439,7 +458,9 @@ DEFINITIONS = {
     "forgetting": "for j<T: max_{l=1..T-1} R[l][j] - R[T][j]; averaged over j<T",
     "pass1_ci95": "95% percentile bootstrap interval of pass^1, resampling evaluation tasks (2000 resamples, seed 0)",
     "learning": "per stage: pass^1 zero-shot and after training that stage, with pass1_ci95; separate = no overlap",
-    "usage": "API tokens and cost (user simulator, judge) from run.extra['usage'] and training-step logs",
+    "usage": "API calls, tokens and cost (user simulator, judge): the sum of run.extra['usage'] over the "
+             "conversations (phase 'train': training; every other phase: evaluation); a stage with no training "
+             "conversations takes its training figures from the training-step log (api_* keys)",
 }
 
 
@@ -536,15 +557,23 @@ def compute_metrics(
     evaluations = []
     by_phase: dict[str, Usage] = {}
     by_stage_eval: dict[str, Usage] = {}
+    train_from_runs: dict[str, Usage] = {}
+    by_source: dict[str, Usage] = {}
     terminations_by_phase: dict[str, Counter] = {}
     for (phase, stage) in sorted(summaries, key=lambda k: (phase_sort_key(k[0]), _stage_order(k[1], stages))):
         summary = summaries[(phase, stage)]
         evaluations.append({"phase": phase, "phase_row": phase_row(phase), "stage": stage, **summary.to_json()})
         by_phase.setdefault(phase, Usage()).add(summary.usage)
-        by_stage_eval.setdefault(stage, Usage()).add(summary.usage)
+        if phase == TRAIN_PHASE:
+            train_from_runs.setdefault(stage, Usage()).add(summary.usage)
+        else:
+            by_stage_eval.setdefault(stage, Usage()).add(summary.usage)
+        for source, usage in summary.usage_by_source.items():
+            by_source.setdefault(source, Usage()).add(usage)
         terminations_by_phase.setdefault(phase, Counter()).update(summary.termination_counts)
 
-    train_usage = training_usage(training_steps)
+    train_usage = training_usage(training_steps)  # only for stages without training conversations
+    train_usage.update(train_from_runs)
     all_stage_names = list(dict.fromkeys([*stages, *by_stage_eval, *train_usage]))
     usage_by_stage = {}
     total = Usage()
@@ -570,7 +599,9 @@ def compute_metrics(
         "replay": replay_summary(runs),
         "usage": {
             "by_stage": usage_by_stage,
-            "evaluation_by_phase": {p: u.to_json() for p, u in by_phase.items()},
+            "by_phase": {p: u.to_json() for p, u in by_phase.items()},
+            "evaluation_by_phase": {p: u.to_json() for p, u in by_phase.items() if p != TRAIN_PHASE},
+            "by_source": {s: u.to_json() for s, u in by_source.items()},
             "total": total.to_json(),
         },
         "totals": {

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from ..data_model import Message, Task, TerminationReason, ToolCall, tool_result
 from ..environment import Environment
 from ..secrets import redact
+from ..llm.usage import add_usage
 from ..users.base import UserConversation, UserSimulator, UserTurn, is_stop
 from ..async_runner import AsyncRunner, api_loop
 from .backends import GenerationBackend, GenerationOutput, GenerationParams, GenerationRequest, HFGenerationBackend
@@ -115,6 +116,9 @@ class Conversation:
     num_tool_calls: int = 0
     error: str | None = None  # what went wrong when a simulator or the agent failed (redacted)
     end_result: Any = None  # whatever on_conversation_end returned (e.g. a pending reward)
+    # API spend by source (agentcl.llm.usage): "user" filled turn by turn here, "judge" by the judge
+    # requests the end hook submits (charged to this bucket when their answers arrive)
+    api_usage: dict[str, dict[str, float]] = field(default_factory=lambda: {"user": {}, "judge": {}})
 
     @property
     def task_id(self) -> str:
@@ -159,6 +163,11 @@ class Conversation:
             "completion_tokens": len(self.completion_ids),
             "model_tokens": int(sum(self.env_mask)),
         }
+
+    def usage_record(self) -> dict[str, dict[str, float]]:
+        """The API spend as stored in a run record's `extra["usage"]`: the sources that spent anything.
+        Call it once the conversation's judge answers are in (after its reward is collected)."""
+        return {source: dict(values) for source, values in self.api_usage.items() if values}
 
     def new_messages(self) -> list[Message]:
         return self.messages[self.history_len:]
@@ -438,6 +447,7 @@ class RolloutEngine:
             self._apply_user_turn(conv, turn)
 
     def _apply_user_turn(self, conv: Conversation, turn: UserTurn) -> None:
+        add_usage(conv.api_usage["user"], turn.usage)
         for hidden in turn.tool_messages:
             self._record(conv, hidden)
         message = turn.message

@@ -5,7 +5,13 @@ finished conversations (a collective call: every rank runs it) and only the main
 - each conversation as a SimulationRun in the run's results journal, phase "train", with the
   group-relative advantage TRL gave it;
 - one entry per logged step in the training log: reward mean/std, loss, KL, learning rate, the
-  advantage statistics, the judge figures and the step's rollout terminations.
+  advantage statistics, the judge figures, the step's rollout terminations and its API spend
+  (`api_calls`, `api_prompt_tokens`, `api_completion_tokens`, `api_cost_usd`, all processes) with the
+  run's running total (`api_run_tokens`, `api_run_cost_usd`), also logged to TRL's metrics as `api/...`.
+
+After the step's conversations are saved, the run's API budget (agentcl.llm.budget) is charged with
+the step's spend; once it is spent the callback asks the trainer to save a checkpoint and stop
+(`stopped_by_budget`), on every rank alike (the figures come from the gathered records).
 """
 
 from __future__ import annotations
@@ -14,15 +20,17 @@ import logging
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from transformers import TrainerCallback
 
+from ..report.metrics import TRAIN_PHASE
 from .rewards import REWARD_FUNC_NAME, ConversationBuffer
 
 log = logging.getLogger(__name__)
 
-TRAIN_PHASE = "train"
+if TYPE_CHECKING:
+    from ..report.metrics import Usage
 
 # TRL metric name -> training-log key
 _LOG_KEYS = {
@@ -40,6 +48,24 @@ _LOG_KEYS = {
 }
 
 
+def records_usage(records: list[dict[str, Any]]) -> "Usage":
+    """The API spend of conversation records (SimulationRun dicts with extra["usage"])."""
+    from ..report.metrics import Usage
+
+    total = Usage()
+    for record in records:
+        for spent in Usage.sources_of((record.get("extra") or {}).get("usage")).values():
+            total.add(spent)
+    return total
+
+
+def _usage_entry(step: "Usage", run_total: "Usage") -> dict[str, float]:
+    """Training-log keys: this step's API spend (all processes) and the run's running total."""
+    return {"api_calls": step.calls, "api_prompt_tokens": step.prompt_tokens,
+            "api_completion_tokens": step.completion_tokens, "api_cost_usd": step.cost_usd,
+            "api_run_tokens": run_total.total_tokens, "api_run_cost_usd": run_total.cost_usd}
+
+
 def _stats(values: list[float]) -> dict[str, float]:
     values = [v for v in values if not math.isnan(v)]
     if not values:
@@ -54,7 +80,7 @@ class TrainingRecordCallback(TrainerCallback):
 
     def __init__(self, *, stage: str, run_dir: str | Path | None, buffer: ConversationBuffer, accelerator,
                  num_generations: int, step_offset: int = 0, max_user_error_share: float | None = None,
-                 replayed_from: dict[tuple[str, str], str] | None = None):
+                 replayed_from: dict[tuple[str, str], str] | None = None, budget=None):
         self.stage = stage
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.buffer = buffer
@@ -71,6 +97,10 @@ class TrainingRecordCallback(TrainerCallback):
         from .endpoint_health import UserErrorGuard
 
         self.user_error_guard = UserErrorGuard(max_user_error_share)
+        from ..llm.budget import ApiBudget
+
+        self.budget = budget if budget is not None else ApiBudget()  # the run's running API total and limits
+        self.stopped_by_budget = False
 
     # -- writers (main process only) ---------------------------------------------------------
     def _writers(self):
@@ -93,6 +123,15 @@ class TrainingRecordCallback(TrainerCallback):
         records = self.buffer.take()
         if self.accelerator.num_processes > 1:
             records = gather_object(records)  # rank order = TRL's global sample order
+        step_usage = records_usage(records)  # every process's conversations: the same figures on every rank
+        spent = self.budget.charge(step_usage)
+        self._log_usage(step_usage)
+        if spent and not self.stopped_by_budget:
+            # this step's conversations are saved below; the trainer saves a checkpoint and stops
+            self.stopped_by_budget = control.should_save = control.should_training_stop = True
+            if self.accelerator.is_main_process:
+                log.warning("stage %s step %d: %s", self.stage, state.global_step + self.step_offset,
+                            self.budget.stop_message("after this step"))
         if not self.accelerator.is_main_process:
             self._check_user_errors(records, state.global_step)  # every rank stops on the same step
             return control
@@ -119,6 +158,7 @@ class TrainingRecordCallback(TrainerCallback):
         self._pending_step = {
             "conversations": len(runs),
             "terminations": dict(terminations),
+            **_usage_entry(step_usage, self.budget.spent),
             **{f"advantage_{k}": v for k, v in _stats(advantages).items()},
         }
         store, _ = self._writers()
@@ -127,6 +167,14 @@ class TrainingRecordCallback(TrainerCallback):
             self.runs_written += len(runs)
         self._check_user_errors(records, state.global_step)  # after the step's conversations are saved
         return control
+
+    def _log_usage(self, step: "Usage") -> None:
+        """The step's API spend and the run's running total beside TRL's own metrics (tensorboard, wandb)."""
+        metrics = getattr(self.trainer, "_metrics", None)  # TRL 1.16: averaged and cleared at each log
+        if not isinstance(metrics, dict) or "train" not in metrics:
+            return
+        for key, value in _usage_entry(step, self.budget.spent).items():
+            metrics["train"][key.replace("api_", "api/", 1)].append(float(value))
 
     def _check_user_errors(self, records: list[dict[str, Any]], step: int) -> None:
         reasons = [str(getattr(r.get("termination_reason"), "value", r.get("termination_reason"))) for r in records]
@@ -141,7 +189,7 @@ class TrainingRecordCallback(TrainerCallback):
             if logs.get(key) is not None:  # TRL logs None for a metric with no valid value
                 entry[name] = float(logs[key])
         for key, value in logs.items():
-            if key.startswith("judge/") and value is not None:
+            if key.startswith("judge/") and value is not None:  # (api/ keys: exact per-step sums below)
                 entry[key.replace("/", "_")] = float(value)
         entry.update(self._pending_step)
         self.steps.append(entry)

@@ -62,9 +62,16 @@ def conversation_record(conversation: Any, pending: Any, reward: float) -> dict[
             **conversation.counts(),
             "process_index": _process_index(),
             **({"error": conversation.error} if conversation.error else {}),
+            **({"usage": usage} if (usage := _usage_of(conversation)) else {}),
         },
     )
     return run.model_dump(mode="json")
+
+
+def _usage_of(conversation: Any) -> dict[str, dict[str, float]]:
+    """The conversation's user-simulator and judge spend (the judge futures are collected by now)."""
+    record = getattr(conversation, "usage_record", None)
+    return record() if callable(record) else {}
 
 
 def _process_index() -> int:

@@ -67,6 +67,7 @@ class TrainResult:
     log: list[dict[str, Any]] = field(default_factory=list)  # per-step entries (main process)
     conversations_written: int = 0  # training conversations written to the results journal
     train_runtime_s: float = 0.0
+    stopped_by_budget: bool = False  # the API budget ran out before --max-steps (a checkpoint, no adapter)
 
 
 def stage_paths(config: RunConfig, stage: str) -> tuple[Path, Path]:
@@ -86,9 +87,14 @@ class TrainingSession:
     """Long-lived pieces of a run's training; `close()` it at the end (or use `with`)."""
 
     def __init__(self, config: RunConfig, *, user_simulator=None, judge_runtime=None,
-                 domains: dict[str, Any] | None = None, rollout_options: dict[str, Any] | None = None):
+                 domains: dict[str, Any] | None = None, rollout_options: dict[str, Any] | None = None,
+                 budget=None):
         """`rollout_options` go to `make_rollout_func` as they are (e.g. `max_batch_size`, `backend`,
-        `extra_logits_processors`: a ScriptedAgent makes a random model follow a script)."""
+        `extra_logits_processors`: a ScriptedAgent makes a random model follow a script). `budget`: the
+        run's `ApiBudget` (agentcl.llm.budget), charged after every step; default: from the config."""
+        from ..llm.budget import ApiBudget
+
+        self.budget = budget if budget is not None else ApiBudget(config.run.max_api_cost_usd, config.run.max_api_tokens)
         self.config = config
         self.rollout_options = dict(rollout_options or {})
         self._domains: dict[str, Any] = dict(domains or {})
@@ -223,7 +229,7 @@ class TrainingSession:
         record = TrainingRecordCallback(stage=stage.name, run_dir=config.training.output_dir, buffer=self.buffer,
                                         accelerator=state, num_generations=config.training.num_generations,
                                         step_offset=step_offset, replayed_from=stage.replayed_from,
-                                        max_user_error_share=config.run.max_user_error_share)
+                                        max_user_error_share=config.run.max_user_error_share, budget=self.budget)
         trainer = GRPOTrainer(
             model=model,
             reward_funcs=list(reward_funcs) if reward_funcs is not None else self.reward_funcs(),
@@ -260,6 +266,14 @@ class TrainingSession:
         runtime = time.perf_counter() - started
 
         trained = trainer.model  # Trainer keeps the unwrapped model here (DDP wraps model_wrapped)
+        if record.stopped_by_budget and trainer.state.global_step < trainer.args.max_steps:
+            # stopped early by the API budget: the checkpoint holds the state; no final adapter, no
+            # done-marker, so --resume continues this stage from the checkpoint
+            trainer.accelerator.wait_for_everyone()
+            return TrainResult(stage=stage.name, steps=trainer.state.global_step, model=trained, adapter_dir=None,
+                               checkpoint_dir=checkpoint_dir, resumed_from=resume_from, log=list(record.steps),
+                               conversations_written=record.runs_written, train_runtime_s=runtime,
+                               stopped_by_budget=True)
         if _is_peft(trained) and "ref" in getattr(trained, "peft_config", {}):
             trained.delete_adapter("ref")  # TRL's frozen copy for the KL term; the next stage makes its own
         saved_adapter = saved_model = None

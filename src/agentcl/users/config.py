@@ -49,6 +49,7 @@ class UserSimulatorConfig:
     backoff_max: float = 8.0
     cooldown: float = 5.0  # seconds an endpoint that keeps failing is left out
     max_tool_rounds: int = 4  # user tool calls per user turn before the simulator must speak
+    price_per_mtok: list[float] | None = None  # [$ per million prompt tokens, completion]; None: litellm's price list
     # hf_user_simulator
     hf_model: str | None = None  # a local directory (no hub downloads at run time)
     hf_device: str = "auto"
@@ -211,6 +212,9 @@ class UserArgs:
     user_load_in_4bit: bool = _flag(False, "hf_user_simulator: 4-bit weights (bitsandbytes)")
     user_device: str = _flag("auto", "hf_user_simulator: cpu, cuda, cuda:1 or auto")
     user_max_new_tokens: int = _flag(256, "token limit of one simulated user turn")
+    user_price_per_mtok: str | None = _flag(None, "IN,OUT: dollars per million prompt and completion tokens of the "
+                                            "user simulator's model (for models litellm has no price for, e.g. on a "
+                                            "relay); default: litellm's price list")
 
 
 SECRET_FLAGS = ("openai_api_key",)  # never from a config file
@@ -240,10 +244,16 @@ def from_args(ns: Any, seed: int | None = None) -> UserSimulatorConfig:
     # simulator reads its own field, so a user type chosen later (e.g. from a YAML file) still works
     model = ns.user_model or ns.openai_model
     hf_model = ns.user_model
+    from ..llm.usage import PriceError, parse_price_per_mtok
+
+    try:
+        price = parse_price_per_mtok(getattr(ns, "user_price_per_mtok", None), "--user-price-per-mtok")
+    except PriceError as exc:
+        raise UserConfigError(str(exc)) from None
     return UserSimulatorConfig(
         user_type=ns.user_type, model=model, api_base=_split_bases(ns.openai_api_base or []), api_key=key,
         api_key_file=ns.openai_api_key_file, endpoints_file=ns.user_endpoints, temperature=ns.user_temperature,
         max_concurrency=ns.user_max_concurrency, endpoint_max_concurrency=ns.user_endpoint_max_concurrency,
         rpm=ns.user_rpm, timeout=ns.user_timeout, num_retries=ns.user_num_retries, hf_model=hf_model,
         hf_device=ns.user_device, load_in_4bit=ns.user_load_in_4bit, max_new_tokens=ns.user_max_new_tokens,
-        seed=seed if seed is not None else 0)
+        price_per_mtok=list(price) if price else None, seed=seed if seed is not None else 0)

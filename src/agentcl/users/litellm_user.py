@@ -24,12 +24,14 @@ class LiteLLMUserSimulator(ChatUserSimulator):
 
     def __init__(self, endpoints: list[Endpoint], *, temperature: float = 0.0, max_concurrency: int = 32,
                  num_retries: int = 6, timeout: float = 60.0, backoff_base: float = 0.5, backoff_max: float = 8.0,
-                 cooldown: float = 5.0, max_tool_rounds: int = 4, seed: int | None = None):
+                 cooldown: float = 5.0, max_tool_rounds: int = 4, seed: int | None = None,
+                 price_per_mtok: tuple[float, float] | None = None):
         super().__init__(max_tool_rounds=max_tool_rounds)
         self.client = LLMClient(endpoints, name=f"{self.name} user simulator", max_concurrency=max_concurrency,
                                 num_retries=num_retries, timeout_s=timeout, backoff_base_s=backoff_base,
                                 backoff_max_s=backoff_max, cooldown_s=cooldown,
-                                default_params={"temperature": temperature}, seed=seed)
+                                default_params={"temperature": temperature}, seed=seed,
+                                price_per_mtok=tuple(price_per_mtok) if price_per_mtok else None)
 
     @classmethod
     def from_config(cls, config: UserSimulatorConfig) -> "LiteLLMUserSimulator":
@@ -37,7 +39,7 @@ class LiteLLMUserSimulator(ChatUserSimulator):
                    temperature=config.temperature, max_concurrency=config.max_concurrency,
                    num_retries=config.num_retries, timeout=config.timeout, backoff_base=config.backoff_base,
                    backoff_max=config.backoff_max, cooldown=config.cooldown, max_tool_rounds=config.max_tool_rounds,
-                   seed=config.seed)
+                   seed=config.seed, price_per_mtok=config.price_per_mtok)
 
     async def _reply(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> UserReply:
         completion = await self.client.complete(messages, tools=tools)

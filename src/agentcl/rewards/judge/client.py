@@ -57,7 +57,8 @@ def judge_endpoints(config: JudgeConfig, user_config: Any = None) -> list[Endpoi
 
 def make_judge_client(config: JudgeConfig, user_config: Any = None) -> LLMClient:
     return LLMClient(judge_endpoints(config, user_config), name="judge", max_concurrency=config.max_concurrency,
-                     num_retries=config.num_retries, timeout_s=config.timeout_s)
+                     num_retries=config.num_retries, timeout_s=config.timeout_s,
+                     price_per_mtok=tuple(config.price_per_mtok) if config.price_per_mtok else None)
 
 
 def relay_judge_client(base_url: str, *, api_key: str | None = None, max_concurrency: int = 32,

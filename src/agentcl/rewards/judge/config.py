@@ -48,6 +48,7 @@ class JudgeConfig:
     length_penalty_outer_ratio: float = 1.0
     length_penalty_scale: float = 0.5
     length_penalty_max: float = 1.0
+    price_per_mtok: list[float] | None = None  # [$ per million prompt tokens, completion]; None: litellm's price list
 
     def __post_init__(self) -> None:
         self._normalise()
@@ -158,6 +159,9 @@ class JudgeArgs:
     length_penalty_scale: float = _flag(0.5, "penalty at --length-penalty-outer-ratio (parabolic rise from the "
                                         "peak ratio)")
     length_penalty_max: float = _flag(1.0, "cap of the penalty")
+    judge_price_per_mtok: str | None = _flag(None, "IN,OUT: dollars per million prompt and completion tokens of the "
+                                             "judge model (for models litellm has no price for); default: litellm's "
+                                             "price list")
 
 
 SECRET_FLAGS = ("judge_api_key",)  # never from a config file
@@ -169,6 +173,12 @@ def judge_config_from_args(ns: Any) -> JudgeConfig:
     if base:
         base = [part.strip() for item in base for part in item.split(",") if part.strip()]
     check_key_sources(ns.judge_api_key, ns.judge_api_key_file, "--judge-api-key", "--judge-api-key-file")
+    from ...llm.usage import PriceError, parse_price_per_mtok
+
+    try:
+        price = parse_price_per_mtok(getattr(ns, "judge_price_per_mtok", None), "--judge-price-per-mtok")
+    except PriceError as exc:
+        raise JudgeConfigError(str(exc)) from None
     return JudgeConfig(
         model=ns.judge_model, api_base=base or None,
         api_key=resolve_secret(ns.judge_api_key, JUDGE_KEY_ENV, ns.judge_api_key_file),
@@ -178,7 +188,7 @@ def judge_config_from_args(ns: Any) -> JudgeConfig:
         quality_judge=ns.quality_judge, judge_coefficient=ns.judge_coefficient, length_penalty=ns.length_penalty,
         length_penalty_peak_ratio=ns.length_penalty_peak_ratio,
         length_penalty_outer_ratio=ns.length_penalty_outer_ratio, length_penalty_scale=ns.length_penalty_scale,
-        length_penalty_max=ns.length_penalty_max,
+        length_penalty_max=ns.length_penalty_max, price_per_mtok=list(price) if price else None,
     )  # cross-field checks wait for `validate()`
 
 

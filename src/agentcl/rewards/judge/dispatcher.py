@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from ...async_runner import api_loop
+from ...llm.usage import add_usage, current_bucket
 from ...secrets import redact
 from .cache import JudgeCache, cache_key
 from .parsing import JudgeParseError
@@ -60,6 +61,9 @@ class JudgeRequest(Generic[T]):
     params: dict[str, Any] = field(default_factory=dict)  # sampling params, part of the cache key
     kind: str = "judge"  # for logs
     use_cache: bool = True
+    # where the answer's API usage goes (a conversation's judge bucket); default: the bucket of
+    # agentcl.llm.usage.charged_to(...) around submit(), if any
+    usage_bucket: dict[str, float] | None = None
 
 
 class JudgeStats:
@@ -297,6 +301,8 @@ class JudgeDispatcher:
                 self.stats.leave_call(time.perf_counter() - started)
         if isinstance(answer, str):
             return answer
+        if request.usage_bucket is not None:  # on the dispatcher's loop, before the future resolves
+            add_usage(request.usage_bucket, getattr(answer, "usage", None))
         attempts = getattr(answer, "attempts", 1)
         if isinstance(attempts, int) and attempts > 1:
             self.stats.add("retries", attempts - 1)  # the client's own retries
@@ -306,6 +312,8 @@ class JudgeDispatcher:
     def submit(self, request: JudgeRequest[T]) -> concurrent.futures.Future[T]:
         """Queue one request; the future resolves to the parsed answer or the fallback."""
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        if request.usage_bucket is None:
+            request.usage_bucket = current_bucket()
         self.stats.add("requests")
         key = cache_key(self.model, request.messages, request.params) if request.use_cache else None
         hit = self._from_cache(request, key)

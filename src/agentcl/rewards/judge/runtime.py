@@ -135,11 +135,16 @@ class JudgeRuntime:
         return PendingConversationReward(task_reward, quality, completion_tokens, conversation_id, self.stats)
 
     def on_conversation_end(self, conversation: Any) -> PendingConversationReward:
-        """`RolloutEngine(on_conversation_end=runtime.on_conversation_end)`."""
-        return self.start(conversation.task, conversation.domain, conversation.messages,
-                          conversation.termination_reason, final_environment=conversation.environment,
-                          completion_tokens=len(conversation.completion_ids),
-                          conversation_id=conversation.conversation_id)
+        """`RolloutEngine(on_conversation_end=runtime.on_conversation_end)`; the judge calls are charged
+        to the conversation's `api_usage["judge"]` (agentcl.llm.usage)."""
+        from ...llm.usage import charged_to
+
+        usage = getattr(conversation, "api_usage", None)
+        with charged_to(usage.setdefault("judge", {}) if isinstance(usage, dict) else None):
+            return self.start(conversation.task, conversation.domain, conversation.messages,
+                              conversation.termination_reason, final_environment=conversation.environment,
+                              completion_tokens=len(conversation.completion_ids),
+                              conversation_id=conversation.conversation_id)
 
     @property
     def stats(self):
