@@ -142,19 +142,6 @@ def _local_reward_hook(conversation: Conversation):
                             conversation.termination_reason, final_environment=conversation.environment)
 
 
-def reward_info_of(end_result: Any):
-    """The RewardInfo behind whatever the end hook returned (blocks until the judge has answered)."""
-    if end_result is None:
-        return None
-    getter = getattr(end_result, "reward_info", None)  # the judge runtime's PendingConversationReward
-    if callable(getter):
-        return getter()
-    result = getattr(end_result, "result", None)  # the evaluator's PendingReward
-    if callable(result):
-        return result()
-    return None
-
-
 def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, seed: int | None,
                         usage: dict[str, float] | None = None, policy: dict[str, Any] | None = None,
                         process_index: int = 0) -> SimulationRun:
@@ -171,7 +158,7 @@ def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, s
     if conversation.error:
         extra["error"] = conversation.error
     try:
-        info = reward_info_of(conversation.end_result)
+        info = conversation.reward.reward_info() if conversation.reward is not None else None
     except Exception as exc:  # noqa: BLE001 - a failed judge leaves the run unscored, never the phase
         info = None
         extra["scoring_error"] = redact(f"{type(exc).__name__}: {exc}")

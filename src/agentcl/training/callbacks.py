@@ -4,8 +4,9 @@ Every process rolls out its own shard, so after each optimizer step all processe
 finished conversations (a collective call: every rank runs it) and only the main process writes:
 - each conversation as a SimulationRun in the run's results journal, phase "train", with the
   group-relative advantage TRL gave it;
-- one entry per logged step in the training log: reward mean/std, loss, KL, learning rate, the
-  advantage statistics, the judge figures and the step's rollout terminations.
+- one entry per logged step in the training log: reward mean/std, each reward term's mean, loss,
+  KL, learning rate, the advantage statistics, the judge figures and the step's rollout
+  terminations.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from .rewards import REWARD_FUNC_NAME, ConversationBuffer
+from .rewards import ConversationBuffer
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,7 @@ _LOG_KEYS = {
     "frac_reward_zero_std": "frac_groups_zero_std",
     "completions/mean_length": "model_tokens_mean",
     "step_time": "step_time_s",
-    f"rewards/{REWARD_FUNC_NAME}/mean": "reward_fn_mean",
-}
+}  # and each reward term's rewards/<term>/mean as reward_<term>_mean
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -141,8 +141,12 @@ class TrainingRecordCallback(TrainerCallback):
             if logs.get(key) is not None:  # TRL logs None for a metric with no valid value
                 entry[name] = float(logs[key])
         for key, value in logs.items():
-            if key.startswith("judge/") and value is not None:
+            if value is None:
+                continue
+            if key.startswith("judge/"):
                 entry[key.replace("/", "_")] = float(value)
+            elif key.startswith("rewards/") and key.endswith("/mean"):  # one per reward term
+                entry[f"reward_{key.split('/')[1]}_mean"] = float(value)
         entry.update(self._pending_step)
         self.steps.append(entry)
         _, training_log = self._writers()
