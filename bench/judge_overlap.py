@@ -57,10 +57,9 @@ from tqdm import tqdm  # noqa: E402
 from agentcl.data_model import Message, RewardInfo  # noqa: E402
 from agentcl.rewards.judge.dispatcher import JudgeDispatcher  # noqa: E402
 from agentcl.rewards.judge.client import relay_judge_client  # noqa: E402
-from agentcl.rewards.judge.collect import RewardStats  # noqa: E402
 from agentcl.rewards.judge.judges import LLMQualityJudge  # noqa: E402
 from agentcl.rewards.pending import PendingConversationReward  # noqa: E402
-from agentcl.rewards.terms import make_judge_fn, make_task_reward_fn  # noqa: E402
+from agentcl.rewards.terms import RewardStats, make_judge_fn, make_task_reward_fn  # noqa: E402
 
 MODES = ("sequential", "batch", "overlapped")
 

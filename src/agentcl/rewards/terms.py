@@ -15,8 +15,20 @@ By default only the task reward is on: the reward is the τ²-bench reward. `--r
 (GRPOConfig's own flag) replaces the weights, one per term switched on.
 
 Every term reads the rollout's columns: `reward_pending` (one `PendingConversationReward` per
-conversation, rewards/pending.py) or `conversation`. The task-reward term also waits for the judge
-answers still in flight and records the step's judge figures (rewards/judge/collect.py).
+conversation, rewards/pending.py) or `conversation`.
+
+Collecting the judge's answers. TRL 1.16 (`GRPOTrainer._calculate_rewards`) calls the reward
+functions after the reference log-probs are computed: the sync ones first, then the async ones
+together (asyncio.gather) on its own daemon event loop, each with `prompts`, `completions`,
+`completion_ids`, every extra column the rollout_func returned (one value per sample),
+`trainer_state`, `log_extra` and `log_metric`. Our judge requests were submitted when each
+conversation ended, so most answers are in by then; the task-reward term (NL verdicts; it also
+waits for the rest of the batch's answers, so the step's wait is measured once) and the judge term
+await only what is still in flight. A future not done within `collect_timeout_s` is cancelled (the
+dispatcher then drops its answer) and its value falls back (task reward 0, judge score
+`--judge-fallback-score`), counted. `RewardStats` keeps per step the judge requests, cache hits
+and failures since the previous step (the dispatcher's `JudgeStats`) and the seconds waited; the
+task-reward term hands them to TRL's `log_metric` (`judge/...`) and one log line.
 
 Length penalty. With r = completion_tokens / max_tokens (the share of the token budget used):
 
@@ -37,15 +49,20 @@ builder in `reward_funcs`, its flag beside the others (rewards/judge/config.py o
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 import math
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .judge.collect import RewardStats, pending_rewards, wait_for
+from .pending import PendingConversationReward
 
 if TYPE_CHECKING:
     from .judge.config import JudgeConfig
+    from .judge.dispatcher import JudgeStats
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +100,89 @@ def length_penalty(completion_tokens: int, max_tokens: int, peak_ratio: float = 
     ratio = completion_tokens / max_tokens
     x = max(0.0, ratio - peak_ratio) / (outer_ratio - peak_ratio)
     return min(max_penalty, penalty_scale * x * x)
+
+
+# -- collecting the judge's answers ---------------------------------------------------------------
+@dataclass
+class StepRewardStats:
+    step: int | None
+    samples: int
+    judge_requests: int
+    cache_hits: int
+    failures: int  # dispatcher fallbacks plus futures the reward terms themselves gave up on
+    waited_s: float  # seconds the reward call blocked on judge futures
+    already_done: int  # samples whose futures were all done when the reward call started
+    mean_reward: float  # of the task reward
+
+    def metrics(self) -> dict[str, float]:
+        return {"judge/requests": self.judge_requests, "judge/cache_hits": self.cache_hits,
+                "judge/failures": self.failures, "judge/wait_s": self.waited_s,
+                "judge/ready_fraction": self.already_done / self.samples if self.samples else 1.0}
+
+
+class RewardStats:
+    """Per-step judge figures, for the trainer's logs; `last` is the latest step."""
+
+    def __init__(self, judge_stats: "JudgeStats | None" = None):
+        self.judge_stats = judge_stats  # or learnt from the first samples that carry one
+        self.steps: list[StepRewardStats] = []
+        self._lock = threading.Lock()
+        self._previous = judge_stats.snapshot() if judge_stats is not None else {}
+        self.total_waited_s = 0.0
+        self.collect_failures = 0
+
+    @property
+    def last(self) -> StepRewardStats | None:
+        return self.steps[-1] if self.steps else None
+
+    def learn(self, samples: list[PendingConversationReward]) -> None:
+        if self.judge_stats is None:
+            self.judge_stats = next((s.judge_stats for s in samples if s.judge_stats is not None), None)
+
+    def record(self, step: int | None, samples: int, waited_s: float, already_done: int, own_failures: int,
+               mean_reward: float) -> StepRewardStats:
+        with self._lock:
+            current = self.judge_stats.snapshot() if self.judge_stats is not None else {}
+
+            def delta(name: str) -> int:
+                return int(current.get(name, 0) - self._previous.get(name, 0))
+
+            entry = StepRewardStats(step, samples, delta("requests"), delta("cache_hits"),
+                                    delta("failures") + own_failures, waited_s, already_done, mean_reward)
+            self._previous = current
+            self.total_waited_s += waited_s
+            self.collect_failures += own_failures
+            self.steps.append(entry)
+            return entry
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [asdict(s) for s in self.steps]
+
+
+def pending_rewards(reward_pending: Any, n: int) -> list[PendingConversationReward]:
+    """The `reward_pending` column, checked: one PendingConversationReward per completion."""
+    if reward_pending is None:
+        raise ValueError("the reward terms need the rollout's 'reward_pending' column (our rollout_func), got none")
+    if not isinstance(reward_pending, (list, tuple)) or len(reward_pending) != n:
+        size = len(reward_pending) if hasattr(reward_pending, "__len__") else "?"
+        raise ValueError(f"reward column 'reward_pending' must hold one value per completion ({n}), got "
+                         f"{type(reward_pending).__name__} of length {size}")
+    for p in reward_pending:
+        if not isinstance(p, PendingConversationReward):
+            raise TypeError(f"reward_pending holds {type(p).__name__}, expected PendingConversationReward")
+    return list(reward_pending)
+
+
+async def wait_for(futures: list[concurrent.futures.Future], timeout_s: float | None) -> float:
+    """Wait (without blocking the event loop) until every future is done or `timeout_s` passed;
+    cancel those still running. Returns the seconds waited."""
+    started = time.perf_counter()
+    pending = [f for f in futures if not f.done()]
+    if pending:
+        await asyncio.wait([asyncio.wrap_future(f) for f in pending], timeout=timeout_s)
+        for f in pending:
+            f.cancel()  # only those still not done
+    return time.perf_counter() - started
 
 
 # -- the terms -------------------------------------------------------------------------------------
@@ -164,19 +264,20 @@ def make_length_penalty_fn(shape: LengthPenalty, max_tokens: int):
 
 
 # -- a run's terms ---------------------------------------------------------------------------------
-def term_weights(judge: "JudgeConfig", partial_credit: float = 0.0) -> dict[str, float]:
-    """The terms switched on, in TRL's order, with their weights from the flags."""
+def term_weights(judge: "JudgeConfig | None", partial_credit: float = 0.0) -> dict[str, float]:
+    """The terms switched on, in TRL's order, with their weights from the flags (no judge config:
+    its defaults, judge and length penalty off)."""
     weights = {TASK_REWARD: 1.0}
-    if judge.judge_coefficient:
+    if judge is not None and judge.judge_coefficient:
         weights[JUDGE] = float(judge.judge_coefficient)
-    if judge.length_penalty:
+    if judge is not None and judge.length_penalty:
         weights[LENGTH_PENALTY] = 1.0
     if partial_credit:
         weights[PARTIAL_CREDIT] = float(partial_credit)
     return weights
 
 
-def reward_funcs(judge: "JudgeConfig", *, max_tokens: int, partial_credit: float = 0.0,
+def reward_funcs(judge: "JudgeConfig | None", *, max_tokens: int, partial_credit: float = 0.0,
                  partial_credit_weights: list[float] | None = None, stats: RewardStats | None = None,
                  collect_timeout_s: float | None = None) -> list[Callable[..., Any]]:
     """One TRL reward function per term of `term_weights`, in the same order."""
