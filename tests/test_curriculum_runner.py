@@ -79,6 +79,9 @@ def test_a_curriculum_writes_every_output(finished_run):
     phases = sorted({r.phase for r in runs})
     assert phases == ["after_stage_1", "train", "zero_shot"]
     assert sum(r.phase == "train" for r in runs) == 4  # one step, G = 4
+    for run in (r for r in runs if r.phase == "train"):  # each reward term's value, noted once (default: one)
+        assert run.extra["reward_terms"] == {"task_reward": run.reward_info.reward}
+        assert run.extra["train_reward"] == run.reward_info.reward
     assert result.outcomes[0].adapter_dir == str(run_dir / "adapters" / "mock")
 
 
