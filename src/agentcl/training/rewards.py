@@ -70,6 +70,7 @@ def conversation_record(conversation: Any, pending: Any, terms: dict[str, float]
                         weights: dict[str, float]) -> dict[str, Any]:
     """One finished conversation as a JSON-ready SimulationRun dict (labelled later by the writer)."""
     info = pending.info.model_copy(deep=True) if pending is not None and pending.nl_future is None else None
+    terms = {**{n: terms[n] for n in weights if n in terms}, **terms}  # in the order of the weights
     valued = {name: v for name, v in terms.items() if not math.isnan(v)}
     total = sum(weights.get(name, 1.0) * v for name, v in valued.items()) if valued else None
     run = SimulationRun(
