@@ -14,7 +14,7 @@ judge answering after a fixed latency L), one simulated training step per mode:
 - sequential: after the GPU phase, one judge call after another;
 - batch:      after the GPU phase, all N submitted to the dispatcher at once and gathered;
 - overlapped: each conversation's request submitted to the dispatcher the moment it ends; the
-              async reward function (the one given to TRL) only collects the futures.
+              async reward terms (the ones given to TRL) only collect the futures.
 
 All three use the training path: the judge dispatcher over the project's shared LLMClient
 (litellm). Each row starts with an untimed warm-up of one full wave (`concurrency` requests), so the
@@ -54,12 +54,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from tqdm import tqdm  # noqa: E402
 
-from agentcl.data_model import Message  # noqa: E402
-from agentcl.rewards.composition import CompositionConfig, RewardComposer  # noqa: E402
+from agentcl.data_model import Message, RewardInfo  # noqa: E402
 from agentcl.rewards.judge.dispatcher import JudgeDispatcher  # noqa: E402
 from agentcl.rewards.judge.client import relay_judge_client  # noqa: E402
-from agentcl.rewards.judge.reward import RewardStats, make_async_reward_fn  # noqa: E402
 from agentcl.rewards.judge.judges import LLMQualityJudge  # noqa: E402
+from agentcl.rewards.pending import PendingConversationReward  # noqa: E402
+from agentcl.rewards.terms import RewardStats, make_judge_fn, make_task_reward_fn  # noqa: E402
 
 MODES = ("sequential", "batch", "overlapped")
 
@@ -191,9 +191,14 @@ def run_mode(mode: str, args: argparse.Namespace, base_url: str, variant: str = 
         waited = time.perf_counter() - reward_start
     else:
         stats = RewardStats(dispatcher.stats)
-        reward_fn = make_async_reward_fn(RewardComposer(CompositionConfig(judge_coefficient=1.0)), stats=stats)
-        scores = asyncio.run(reward_fn(prompts=[None] * args.n, completions=[None] * args.n,
-                                       task_reward=[0.0] * args.n, judge_future=futures))
+        pending = [PendingConversationReward(RewardInfo(reward=0.0), quality=f) for f in futures]
+        terms = [make_task_reward_fn(stats=stats), make_judge_fn()]  # the reward terms TRL awaits
+
+        async def reward_call():  # as TRL awaits the async reward terms: together
+            return await asyncio.gather(*(term(prompts=[None] * args.n, completions=[None] * args.n,
+                                               reward_pending=pending) for term in terms))
+
+        _, scores = asyncio.run(reward_call())
         waited = stats.last.waited_s
     step_total = time.perf_counter() - step_start
     cpu_ms = (time.process_time() - cpu_start) * 1000 / args.n

@@ -79,6 +79,10 @@ def test_a_curriculum_writes_every_output(finished_run):
     phases = sorted({r.phase for r in runs})
     assert phases == ["after_stage_1", "train", "zero_shot"]
     assert sum(r.phase == "train" for r in runs) == 4  # one step, G = 4
+    for run in (r for r in runs if r.phase == "train"):  # each reward term's value (here: task reward, length penalty)
+        terms = run.extra["reward_terms"]
+        assert list(terms) == ["task_reward", "length_penalty"] and terms["task_reward"] == run.reward_info.reward
+        assert terms["length_penalty"] <= 0 and run.extra["train_reward"] == pytest.approx(sum(terms.values()))
     assert result.outcomes[0].adapter_dir == str(run_dir / "adapters" / "mock")
 
 

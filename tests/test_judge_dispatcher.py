@@ -13,13 +13,13 @@ import time
 
 import pytest
 
-from agentcl.rewards.judge.dispatcher import DispatcherClosedError, JudgeDispatcher, JudgeRequest, is_retryable
+from agentcl.rewards.judge.dispatcher import DispatcherClosedError, JudgeDispatcher, JudgeRequest
 from agentcl.rewards.judge.cache import JudgeCache, cache_key, default_cache_dir
 from agentcl.rewards.judge.parsing import JudgeParseError, parse_quality_score
 
 
 class CallError(RuntimeError):
-    """An HTTP-style failure, as a client without its own retries would raise it."""
+    """An HTTP-style failure, as the client raises it once its own retries are spent."""
 
     def __init__(self, message, status_code):
         super().__init__(message)
@@ -133,26 +133,33 @@ def test_cache_keys_depend_on_model_messages_and_params(tmp_path):
     assert (small.get("a"), small.get("b"), small.get("c")) == ("A", None, "C")
 
 
-def test_transient_errors_are_retried_and_permanent_ones_are_not():
-    flaky = GatedModel(fail_first=2, error=CallError("429", status_code=429))
-    with JudgeDispatcher(flaky, model="m", num_retries=3, backoff_base_s=0.01) as dispatcher:
-        assert dispatcher.submit(quality_request(0)).result(10) == 0.8
+class RetriedAnswer:
+    """What the shared LLMClient returns: the text and the attempts its retry loop made."""
+
+    def __init__(self, content: str, attempts: int):
+        self.content, self.attempts = content, attempts
+
+
+def test_retries_are_the_clients_the_dispatcher_counts_them_and_never_retries_itself():
+    async def answered_on_the_third_attempt(messages, **params):
+        return RetriedAnswer('{"score": 0.7}', attempts=3)
+
+    with JudgeDispatcher(answered_on_the_third_attempt, model="m") as dispatcher:
+        assert dispatcher.submit(quality_request(0)).result(10) == 0.7
         assert dispatcher.stats.retries == 2 and dispatcher.stats.failures == 0
-    refused = GatedModel(fail_first=99, error=CallError("401 bad key", status_code=401))
-    with JudgeDispatcher(refused, model="m", num_retries=3, backoff_base_s=0.01) as dispatcher:
+    spent = GatedModel(fail_first=99, error=CallError("429 after the client's retries", status_code=429))
+    with JudgeDispatcher(spent, model="m") as dispatcher:
         assert dispatcher.submit(quality_request(0)).result(10) == -1.0  # the fallback
-        assert refused.calls == 1 and dispatcher.stats.failures == 1
-    assert is_retryable(asyncio.TimeoutError()) and is_retryable(ConnectionResetError())
-    assert not is_retryable(ValueError("bug"))
+        assert spent.calls == 1 and dispatcher.stats.failures == 1 and dispatcher.stats.retries == 0
 
 
 def test_a_judge_that_always_fails_yields_the_fallback_and_a_counter(caplog):
     broken = GatedModel(fail_first=10**6, error=CallError("500", status_code=500))
-    with JudgeDispatcher(broken, model="m", num_retries=2, backoff_base_s=0.001) as dispatcher:
+    with JudgeDispatcher(broken, model="m") as dispatcher:
         results = dispatcher.run_batch([quality_request(i) for i in range(8)], timeout=30)
     assert results == [-1.0] * 8
     stats = dispatcher.stats.snapshot()
-    assert stats["failures"] == 8 and stats["calls"] == 8 * 3 and stats["retries"] == 8 * 2
+    assert stats["failures"] == 8 and stats["calls"] == 8 and stats["call_errors"] == 8
     assert "fallback" in caplog.text
 
 
@@ -171,9 +178,9 @@ def test_unparseable_answers_are_asked_again_then_fall_back():
 
 def test_a_hanging_call_is_bounded_by_the_attempt_timeout():
     hanging = GatedModel(gated=True)
-    with JudgeDispatcher(hanging, model="m", attempt_timeout_s=0.05, num_retries=1, backoff_base_s=0.001) as d:
+    with JudgeDispatcher(hanging, model="m", attempt_timeout_s=0.05) as d:
         assert d.submit(quality_request(0)).result(10) == -1.0
-        assert d.stats.retries == 1 and d.stats.call_errors == 2
+        assert d.stats.failures == 1 and d.stats.call_errors == 1
     hanging.gate.set()
 
 

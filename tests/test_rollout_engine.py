@@ -6,8 +6,9 @@ import pytest
 import torch
 from rollout_fixtures import CountingUser, scripted_engine, tiny_agent, tool_call_text
 
-from agentcl.data_model import InitialState, Message, Task, TerminationReason, ToolCall
+from agentcl.data_model import InitialState, Message, RewardInfo, Task, TerminationReason, ToolCall
 from agentcl.registry import load_domain
+from agentcl.rewards.pending import PendingConversationReward
 from agentcl.rollout import (
     GenerationParams,
     Phase,
@@ -152,7 +153,7 @@ def test_end_hook_runs_once_per_conversation_as_it_ends(agent, mock):
     def on_end(conv):
         assert conv.phase is Phase.DONE and conv.termination_reason is not None
         seen.append((conv.conversation_id, conv.num_user_turns))
-        return {"reward": float(conv.num_agent_turns)}
+        return PendingConversationReward(RewardInfo(reward=float(conv.num_agent_turns)))
 
     # conversations stop at different times: the hook order follows the order they end
     users = {"mock_create_0": 1, "mock_complete_1": 3, "mock_reopen_2": 2}
@@ -167,7 +168,7 @@ def test_end_hook_runs_once_per_conversation_as_it_ends(agent, mock):
         conversations = engine.run([RolloutItem(mock.task(t), mock) for t in users])
     assert [n for _, n in seen] == [2, 3, 4]  # shortest conversation first
     assert sorted(cid for cid, _ in seen) == sorted(c.conversation_id for c in conversations)
-    assert [c.end_result for c in conversations] == [{"reward": 1.0}, {"reward": 3.0}, {"reward": 2.0}]
+    assert [c.reward.task_reward() for c in conversations] == [1.0, 3.0, 2.0]
 
 
 def test_task_message_history_is_the_prompt_and_the_agent_goes_first(agent, mock):
@@ -243,7 +244,7 @@ def test_scripted_user_and_task_reward_end_to_end(agent, mock):
 
     def score(conv):
         return start_evaluation(conv.task, conv.domain, conv.messages, conv.termination_reason,
-                                final_environment=conv.environment).result()
+                                final_environment=conv.environment)
 
     engine = scripted_engine(model, tokenizer, ScriptedUserSimulator(), script, on_conversation_end=score)
     with engine:
@@ -252,5 +253,5 @@ def test_scripted_user_and_task_reward_end_to_end(agent, mock):
         assert conv.termination_reason is TerminationReason.USER_STOP
         user_texts = [m.content for m in conv.messages if m.role == "user" and m.content]
         assert "user_10" in user_texts[1]  # the scripted user answered the agent's question
-    assert right.end_result.reward == 1.0
-    assert wrong.end_result.reward == 0.0 and wrong.end_result.db_match is False
+    assert right.reward.task_reward() == 1.0
+    assert wrong.reward.task_reward() == 0.0 and wrong.reward.reward_info().db_match is False

@@ -7,8 +7,10 @@ import os
 import pytest
 from rollout_fixtures import CountingUser, tiny_agent, tool_call_text
 
+from agentcl.data_model import RewardInfo
 from agentcl.errors import DataError
 from agentcl.registry import load_domain
+from agentcl.rewards.pending import PendingConversationReward
 from agentcl.rollout import GenerationParams, RolloutLimits, ScriptedAgent, make_rollout_func, parse_task_prompt, task_dataset, task_prompt
 
 
@@ -48,7 +50,8 @@ def test_one_grpo_step_with_the_rollout_func(tmp_path, tmp_path_factory):
 
     def on_end(conv):
         ended.append(conv.conversation_id)
-        return 1.0 if any(m.role == "tool" and not m.error for m in conv.messages) else 0.0
+        acted = any(m.role == "tool" and not m.error for m in conv.messages)
+        return PendingConversationReward(RewardInfo(reward=1.0 if acted else 0.0))
 
     def script(conv):  # trials differ: even ones create the task, odd ones only talk
         if conv.num_agent_turns == 0 and conv.trial % 2 == 0:
@@ -72,7 +75,7 @@ def test_one_grpo_step_with_the_rollout_func(tmp_path, tmp_path_factory):
 
     def task_reward(prompts, completions, completion_ids, **kwargs):
         reward_calls.append(kwargs)
-        return [float(r) for r in kwargs["end_result"]]
+        return [p.task_reward() for p in kwargs["reward_pending"]]
 
     dataset = task_dataset([("mock", t) for t in mock.tasks[:2]])
     config = GRPOConfig(
@@ -101,7 +104,7 @@ def test_one_grpo_step_with_the_rollout_func(tmp_path, tmp_path_factory):
     assert kwargs["task_id"] == [parse_task_prompt(p)[1] for p in prompts]
     assert len(kwargs["conversation"]) == 8 and kwargs["conversation"][0] is conversations[0]
     assert kwargs["termination"] == ["user_stop"] * 8
-    assert kwargs["end_result"] == [1.0, 0.0, 1.0, 0.0] * 2
+    assert [p.task_reward() for p in kwargs["reward_pending"]] == [1.0, 0.0, 1.0, 0.0] * 2
     # TRL counted only env_mask=1 tokens as the completion length
     logged = trainer.state.log_history[0]
     mean_agent_tokens = sum(sum(c.env_mask) for c in conversations) / 8

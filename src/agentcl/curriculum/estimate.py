@@ -134,7 +134,7 @@ def sample_usage(config: "RunConfig", plans: Sequence["StagePlan"], tokenizer, u
                  per_stage: int) -> dict[str, list[Usage]]:
     """Per stage, the API usage of `per_stage` oracle conversations on its first training tasks."""
     from ..rollout.engine import RolloutLimits
-    from .evaluate import _wait_for_judges
+    from .evaluate import wait_for_judges
     from .warmstart import gold_conversations
 
     r = config.rollout
@@ -148,7 +148,7 @@ def sample_usage(config: "RunConfig", plans: Sequence["StagePlan"], tokenizer, u
                                        on_conversation_end=judge_runtime.on_conversation_end)
         usages = []
         for conversation in [*good, *bad]:
-            _wait_for_judges(conversation.end_result)
+            wait_for_judges(conversation.reward)
             total = Usage()
             for source in conversation.usage_record().values():
                 total.add(Usage.from_flat(source))

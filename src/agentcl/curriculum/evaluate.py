@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..config import RunConfig
     from ..data_model import Task
     from ..domains.base import DomainData
+    from ..rewards.pending import PendingConversationReward
 
 
 
@@ -107,23 +108,9 @@ def _local_reward_hook(conversation: Conversation):
                             conversation.termination_reason, final_environment=conversation.environment)
 
 
-def reward_info_of(end_result: Any):
-    """The RewardInfo behind whatever the end hook returned (blocks until the judge has answered)."""
-    if end_result is None:
-        return None
-    getter = getattr(end_result, "reward_info", None)  # the judge runtime's PendingConversationReward
-    if callable(getter):
-        return getter()
-    result = getattr(end_result, "result", None)  # the evaluator's PendingReward
-    if callable(result):
-        return result()
-    return None
-
-
-def _wait_for_judges(end_result: Any) -> None:
+def wait_for_judges(reward: "PendingConversationReward | None") -> None:
     """Every judge request of the conversation answered (so its API usage is complete)."""
-    futures = getattr(end_result, "futures", None)
-    for future in futures() if callable(futures) else ():
+    for future in reward.futures() if reward is not None else ():
         try:
             future.result()
         except Exception:  # noqa: BLE001 - a failed request falls back; its usage is what it is
@@ -140,11 +127,11 @@ def conversation_to_run(conversation: Conversation, *, stage: str, phase: str, s
         "process_index": process_index,  # which process rolled it out
     }
     try:
-        info = reward_info_of(conversation.end_result)
+        info = conversation.reward.reward_info() if conversation.reward is not None else None
     except Exception as exc:  # noqa: BLE001 - a failed judge leaves the run unscored, never the phase
         info = None
         extra["scoring_error"] = redact(f"{type(exc).__name__}: {exc}")
-    _wait_for_judges(conversation.end_result)
+    wait_for_judges(conversation.reward)
     usage = conversation.usage_record()
     if usage:
         extra["usage"] = usage

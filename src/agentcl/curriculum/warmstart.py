@@ -41,7 +41,7 @@ from ..rollout.backends import GenerationOutput, GenerationParams, GenerationReq
 from ..rollout.chat_format import SystemPromptFn, default_system_prompt
 from ..rollout.engine import Conversation, RolloutEngine, RolloutItem, RolloutLimits
 from ..users.base import UserSimulator
-from .evaluate import _local_reward_hook, reward_info_of
+from .evaluate import _local_reward_hook
 
 if TYPE_CHECKING:
     from ..domains.base import DomainData
@@ -176,8 +176,8 @@ def gold_conversations(tokenizer, tasks: Sequence[tuple[Task, "DomainData"]], us
         engine.close()
     good, bad = [], []
     for conversation in conversations:
-        info = reward_info_of(conversation.end_result)
-        (good if info is not None and info.reward >= 1.0 - 1e-6 else bad).append(conversation)
+        good_run = conversation.reward is not None and conversation.reward.task_reward() >= 1.0 - 1e-6
+        (good if good_run else bad).append(conversation)
     return good, bad
 
 

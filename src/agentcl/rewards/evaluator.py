@@ -17,13 +17,13 @@ A conversation that ended any other way than a user or agent stop scores 0; a ta
 criteria scores 1.
 
 `start_evaluation` computes the local parts at once and only submits the NL assertions, so the
-rollout engine can call it the moment a conversation ends and collect the result later.
+rollout engine can call it the moment a conversation ends and collect the result later: it returns
+the conversation's `PendingConversationReward` (rewards/pending.py).
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ..data_model import (
@@ -37,6 +37,7 @@ from ..data_model import (
     ToolCall,
 )
 from ..environment import Environment
+from .pending import PendingConversationReward, all_met, combined_reward
 
 if TYPE_CHECKING:
     from ..domains.base import DomainData
@@ -142,37 +143,7 @@ def check_communicate(criteria: EvaluationCriteria, messages: list[Message]) -> 
     return [Check(name=info, met=any(info.lower() in text for text in said)) for info in criteria.communicate_info or []]
 
 
-def _product(checks: list[Check]) -> float:
-    return 1.0 if all(c.met for c in checks) else 0.0
-
-
 # -- evaluation ------------------------------------------------------------------------------
-@dataclass
-class PendingReward:
-    """Local components computed; NL assertions (if any) still in flight."""
-
-    info: RewardInfo
-    nl_future: "Future[list[Check]] | None" = None
-
-    def done(self) -> bool:
-        return self.nl_future is None or self.nl_future.done()
-
-    def result(self, timeout: float | None = None) -> RewardInfo:
-        if self.nl_future is not None:
-            self.info.nl_assertion_checks = list(self.nl_future.result(timeout))
-            self.info.reward_breakdown[RewardType.NL_ASSERTION] = _product(self.info.nl_assertion_checks)
-            self.nl_future = None
-            self.info.reward = _combine(self.info)
-        return self.info
-
-
-def _combine(info: RewardInfo) -> float:
-    reward = 1.0
-    for component in info.reward_basis:
-        reward *= info.reward_breakdown.get(component, 1.0)
-    return reward
-
-
 def start_evaluation(
     task: Task,
     domain: "DomainData",
@@ -182,7 +153,7 @@ def start_evaluation(
     judge: AssertionJudgeLike | None = None,
     final_environment: Environment | None = None,
     skip_nl: bool = False,
-) -> PendingReward:
+) -> PendingConversationReward:
     """Compute the local reward components now; submit NL assertions to `judge`.
 
     `final_environment` is the conversation's own live environment when the caller has it (the
@@ -191,9 +162,9 @@ def start_evaluation(
     """
     criteria = task.evaluation_criteria
     if not TerminationReason(termination).is_normal:
-        return PendingReward(RewardInfo(reward=0.0, info={"note": f"conversation ended by {termination}"}))
+        return PendingConversationReward(RewardInfo(reward=0.0, info={"note": f"conversation ended by {termination}"}))
     if criteria is None:
-        return PendingReward(RewardInfo(reward=1.0, info={"note": "task has no evaluation criteria"}))
+        return PendingConversationReward(RewardInfo(reward=1.0, info={"note": "task has no evaluation criteria"}))
     basis = list(criteria.reward_basis)
     info = RewardInfo(reward=0.0, reward_basis=basis)
     if criteria.actions is None and criteria.env_assertions is None:  # τ²-bench: nothing to compare
@@ -214,14 +185,14 @@ def start_evaluation(
         info.reward_breakdown[RewardType.DB] = 1.0 if info.db_match else 0.0
     if RewardType.ENV_ASSERTION in compared:
         info.env_assertion_checks = check_env_assertions(criteria, env)
-        info.reward_breakdown[RewardType.ENV_ASSERTION] = _product(info.env_assertion_checks)
+        info.reward_breakdown[RewardType.ENV_ASSERTION] = all_met(info.env_assertion_checks)
     if RewardType.ACTION in basis:
         info.action_checks = check_actions(criteria, messages)
-        info.reward_breakdown[RewardType.ACTION] = _product(info.action_checks)
+        info.reward_breakdown[RewardType.ACTION] = all_met(info.action_checks)
     if RewardType.COMMUNICATE in basis:
         info.communicate_checks = check_communicate(criteria, messages)
-        info.reward_breakdown[RewardType.COMMUNICATE] = _product(info.communicate_checks)
-    pending = PendingReward(info)
+        info.reward_breakdown[RewardType.COMMUNICATE] = all_met(info.communicate_checks)
+    pending = PendingConversationReward(info)
     if RewardType.NL_ASSERTION in basis and criteria.nl_assertions and not skip_nl:
         if judge is None:
             from .judge.judges import HeuristicAssertionJudge
@@ -231,7 +202,7 @@ def start_evaluation(
     else:
         if RewardType.NL_ASSERTION in basis:
             info.reward_breakdown[RewardType.NL_ASSERTION] = 1.0
-        info.reward = _combine(info)
+        info.reward = combined_reward(info)
     return pending
 
 
@@ -246,4 +217,4 @@ def evaluate_run(
 ) -> RewardInfo:
     """The task reward of one finished conversation (blocks on the judge if NL assertions count)."""
     return start_evaluation(task, domain, messages, termination, judge=judge,
-                            final_environment=final_environment).result()
+                            final_environment=final_environment).reward_info()

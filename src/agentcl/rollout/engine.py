@@ -10,7 +10,8 @@ All conversations advance in lockstep rounds. In each round:
 
 A conversation ends on a stop token from the user (###STOP###, ###TRANSFER###, ###OUT-OF-SCOPE###)
 or the agent (###STOP###), or on a limit (steps, tool errors, tokens); `on_conversation_end` is
-called the moment it ends (the trainer computes the task reward and submits judge requests there).
+called the moment it ends and returns the conversation's `PendingConversationReward`
+(rewards/pending.py: the task reward computed, judge requests submitted), kept as `reward`.
 
 Several processes, one shared generator: when the backend's `generate` is a collective (its
 `collective` attribute is true: TRL's vLLM server mode gathers all processes' prompts in each
@@ -48,6 +49,7 @@ from .tool_parser import ParsedToolCall, ToolCallParser, get_tool_call_parser
 
 if TYPE_CHECKING:
     from ..domains.base import DomainData
+    from ..rewards.pending import PendingConversationReward
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,7 @@ class Conversation:
     num_user_turns: int = 0
     num_tool_calls: int = 0
     error: str | None = None  # what went wrong when a simulator or the agent failed (redacted)
-    end_result: Any = None  # whatever on_conversation_end returned (e.g. a pending reward)
+    reward: "PendingConversationReward | None" = None  # what on_conversation_end returned
     # API spend by source (agentcl.llm.usage): "user" filled turn by turn here, "judge" by the judge
     # requests the end hook submits (charged to this bucket when their answers arrive)
     api_usage: dict[str, dict[str, float]] = field(default_factory=lambda: {"user": {}, "judge": {}})
@@ -176,7 +178,7 @@ class Conversation:
         return visible_to_agent(self.messages)
 
 
-EndHook = Callable[[Conversation], Any]
+EndHook = Callable[[Conversation], "PendingConversationReward"]  # scores a conversation the moment it ends
 
 
 @dataclass
@@ -489,4 +491,4 @@ class RolloutEngine:
         if not conv.tokens.completion_ids:
             conv.tokens.add_env([self.renderer.turn_end_id])
         if self.on_conversation_end is not None:
-            conv.end_result = self.on_conversation_end(conv)
+            conv.reward = self.on_conversation_end(conv)

@@ -248,7 +248,7 @@ def rollout_outputs(conversations: Sequence[Conversation]) -> dict[str, list]:
         "num_tool_calls": [c.num_tool_calls for c in conversations],
         "num_tool_errors": [c.num_errors for c in conversations],
         "conversation": list(conversations),
-        "end_result": [c.end_result for c in conversations],
+        "reward_pending": [c.reward for c in conversations],  # read by the reward terms (rewards/terms.py)
     }
 
 

@@ -4,10 +4,11 @@ Every process rolls out its own shard, so after each optimizer step all processe
 finished conversations (a collective call: every rank runs it) and only the main process writes:
 - each conversation as a SimulationRun in the run's results journal, phase "train", with the
   group-relative advantage TRL gave it;
-- one entry per logged step in the training log: reward mean/std, loss, KL, learning rate, the
-  advantage statistics, the judge figures, the step's rollout terminations and its API spend
-  (`api_calls`, `api_prompt_tokens`, `api_completion_tokens`, `api_cost_usd`, all processes) with the
-  run's running total (`api_run_tokens`, `api_run_cost_usd`), also logged to TRL's metrics as `api/...`.
+- one entry per logged step in the training log: reward mean/std, each reward term's mean, loss,
+  KL, learning rate, the advantage statistics, the judge figures, the step's rollout terminations
+  and its API spend (`api_calls`, `api_prompt_tokens`, `api_completion_tokens`, `api_cost_usd`, all
+  processes) with the run's running total (`api_run_tokens`, `api_run_cost_usd`), also logged to
+  TRL's metrics as `api/...`.
 
 After the step's conversations are saved, the run's API budget (agentcl.llm.budget) is charged with
 the step's spend; once it is spent the callback asks the trainer to save a checkpoint and stop
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from transformers import TrainerCallback
 
 from ..report.metrics import TRAIN_PHASE
-from .rewards import REWARD_FUNC_NAME, ConversationBuffer
+from .rewards import ConversationBuffer
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,7 @@ _LOG_KEYS = {
     "frac_reward_zero_std": "frac_groups_zero_std",
     "completions/mean_length": "model_tokens_mean",
     "step_time": "step_time_s",
-    f"rewards/{REWARD_FUNC_NAME}/mean": "reward_fn_mean",
-}
+}  # and each reward term's rewards/<term>/mean as reward_<term>_mean
 
 
 def records_usage(records: list[dict[str, Any]]) -> "Usage":
@@ -189,8 +189,12 @@ class TrainingRecordCallback(TrainerCallback):
             if logs.get(key) is not None:  # TRL logs None for a metric with no valid value
                 entry[name] = float(logs[key])
         for key, value in logs.items():
-            if key.startswith("judge/") and value is not None:  # (api/ keys: exact per-step sums below)
+            if value is None:
+                continue
+            if key.startswith("judge/"):  # (api/ keys: exact per-step sums below)
                 entry[key.replace("/", "_")] = float(value)
+            elif key.startswith("rewards/") and key.endswith("/mean"):  # one per reward term
+                entry[f"reward_{key.split('/')[1]}_mean"] = float(value)
         entry.update(self._pending_step)
         self.steps.append(entry)
         _, training_log = self._writers()

@@ -4,7 +4,8 @@
 the run derives: the checkpoint directory and run name, the batch layout for this many processes
 (`config.batch_layout`: one optimizer step per generation batch of tasks_per_step x G
 conversations), precision from the model dtype, the conversation token budget as
-`max_completion_length`, and the dataset columns our reward functions read.
+`max_completion_length`, the weights of the reward terms, and the dataset columns our reward
+functions read.
 
 TRL 1.16 facts this relies on (grpo_trainer.py / grpo_config.py): the sampler repeats each task
 row G times; rewards are gathered over all processes before advantages are computed per group, so
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from ..config import RunConfig, batch_layout, grpo_config_for
 from .model_loading import resolve_dtype, use_gpu
+from .rewards import reward_weights
 
 
 def build_grpo_config(config: RunConfig, output_dir: str | Path, num_processes: int, *,
@@ -37,8 +39,8 @@ def build_grpo_config(config: RunConfig, output_dir: str | Path, num_processes: 
         steps_per_generation=accumulation,
         # the conversation is the completion; its token budget bounds it (dr_grpo normalises by it)
         max_completion_length=config.rollout.max_conversation_tokens,
-        # the task reward (weight 1) + the partial-credit term when it is on (see TrainingSession.reward_funcs)
-        reward_weights=[1.0, config.run.partial_credit] if config.run.partial_credit else t.reward_weights,
+        # one weight per reward term switched on (rewards/terms.py; TrainingSession.reward_funcs)
+        reward_weights=reward_weights(config),
         # precision: bf16 on GPU, fp32 on CPU (no autocast there)
         bf16=gpu and dtype == torch.bfloat16,
         fp16=gpu and dtype == torch.float16,

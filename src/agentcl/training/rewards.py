@@ -1,64 +1,89 @@
-"""The reward function handed to TRL, and the record of every training conversation.
+"""The reward functions handed to TRL, and the record of every training conversation.
 
-The rollout engine calls `JudgeRuntime.on_conversation_end` the moment a conversation ends (task
-reward computed locally, judge requests submitted); its result comes back from our rollout_func as
-the `reward_pending` column. TRL then computes the reference log-probs and awaits our async reward
-function, which collects the judge futures and composes the reward (the judge package's
-`make_async_reward_fn`). Here we wrap that function to also keep each finished conversation as a
-`SimulationRun` (messages, termination, reward breakdown, final reward) in a per-process buffer;
-a callback gathers the buffers of all processes after each optimizer step and the main process
-writes them.
+The terms of the reward are rewards/terms.py's TRL reward functions, weighted by
+GRPOConfig.reward_weights (`reward_weights(config)`: one per term switched on, from the flags, or
+`--reward_weights`). Here each is wrapped, unchanged in what it returns (sync stays sync, async
+stays async, the name TRL logs stays), to note its value per conversation in a per-process
+`ConversationBuffer`; the first (the task reward) also adds the conversation and its
+`PendingConversationReward`. After each optimizer step a callback takes the buffer (every term has
+run by then) as `SimulationRun`s — messages, termination, the task's RewardInfo, each term's value
+and the weighted total — gathers them over all processes and the main process writes them.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-from ..data_model import RewardInfo, SimulationRun, TerminationReason
+from ..config import ConfigError, RunConfig
+from ..data_model import SimulationRun, TerminationReason
 
-REWARD_FUNC_NAME = "reward"  # TRL logs it as rewards/reward/mean
+
+def reward_weights(config: RunConfig) -> list[float]:
+    """GRPOConfig.reward_weights of a run: one per reward term switched on (rewards/terms.py)."""
+    from ..rewards.terms import term_weights
+
+    weights = term_weights(config.judge, config.run.partial_credit)
+    given = config.training.reward_weights
+    if given is None:
+        return list(weights.values())
+    if len(given) != len(weights):
+        raise ConfigError(f"--reward_weights has {len(given)} numbers, but this run has {len(weights)} reward "
+                          f"terms ({', '.join(weights)}): give one weight per term, in that order")
+    return [float(w) for w in given]
 
 
 class ConversationBuffer:
     """Finished training conversations of this process since the last `take()` (thread-safe)."""
 
-    def __init__(self) -> None:
-        self._items: list[dict[str, Any]] = []
+    def __init__(self, weights: dict[str, float] | None = None) -> None:
+        self.weights = dict(weights or {})  # term name -> weight, for the record's weighted total
+        self._order: list[str] = []
+        self._items: dict[str, tuple[Any, Any]] = {}  # conversation id -> (conversation, pending reward)
+        self._terms: dict[str, dict[str, float]] = {}  # conversation id -> term name -> value
         self._lock = threading.Lock()
 
-    def add(self, records: list[dict[str, Any]]) -> None:
+    def add(self, conversations: Sequence[Any], pending: Sequence[Any]) -> None:
         with self._lock:
-            self._items.extend(records)
+            for conversation, p in zip(conversations, pending):
+                if conversation.conversation_id not in self._items:
+                    self._order.append(conversation.conversation_id)
+                self._items[conversation.conversation_id] = (conversation, p)
+
+    def note(self, term: str, conversations: Sequence[Any], values: Sequence[float | None]) -> None:
+        with self._lock:
+            for conversation, value in zip(conversations, values):
+                number = math.nan if value is None else float(value)
+                self._terms.setdefault(conversation.conversation_id, {})[term] = number
 
     def take(self) -> list[dict[str, Any]]:
         with self._lock:
-            items, self._items = self._items, []
-        return items
+            order, items, terms = self._order, self._items, self._terms
+            self._order, self._items, self._terms = [], {}, {}
+        return [conversation_record(*items[cid], terms.get(cid, {}), self.weights) for cid in order]
 
 
-def conversation_record(conversation: Any, pending: Any, reward: float) -> dict[str, Any]:
+def conversation_record(conversation: Any, pending: Any, terms: dict[str, float],
+                        weights: dict[str, float]) -> dict[str, Any]:
     """One finished conversation as a JSON-ready SimulationRun dict (labelled later by the writer)."""
-    info = None
-    reward_info = getattr(pending, "reward_info", None)
-    if callable(reward_info):
-        try:
-            value = reward_info()
-            info = value.model_copy(deep=True) if isinstance(value, RewardInfo) else None
-        except Exception:  # a judge future that failed: the reward function already used its fallback
-            info = None
-    termination = conversation.termination_reason or TerminationReason.AGENT_ERROR
+    info = pending.info.model_copy(deep=True) if pending is not None and pending.nl_future is None else None
+    terms = {**{n: terms[n] for n in weights if n in terms}, **terms}  # in the order of the weights
+    valued = {name: v for name, v in terms.items() if not math.isnan(v)}
+    total = sum(weights.get(name, 1.0) * v for name, v in valued.items()) if valued else None
     run = SimulationRun(
         id=conversation.conversation_id,
         task_id=conversation.task_id,
         domain=conversation.domain_name,
         trial=conversation.trial,
         messages=list(conversation.messages),
-        termination_reason=termination,
-        reward_info=info,
+        termination_reason=conversation.termination_reason or TerminationReason.AGENT_ERROR,
+        reward_info=info,  # None when the NL verdicts never came (the task term used 0)
         extra={
-            "train_reward": None if math.isnan(reward) else float(reward),
+            "train_reward": total,
+            "reward_terms": {name: (None if math.isnan(v) else v) for name, v in terms.items()},
             **conversation.counts(),
             "process_index": _process_index(),
             **({"error": conversation.error} if conversation.error else {}),
@@ -80,17 +105,34 @@ def _process_index() -> int:
     return process_state().process_index
 
 
-def make_training_reward_fn(inner: Callable[..., Any], buffer: ConversationBuffer | None):
-    """Wrap the judge package's async reward function: same rewards, plus a record per conversation."""
+def recording_reward_funcs(funcs: Sequence[Callable[..., Any]], buffer: ConversationBuffer) -> list[Callable]:
+    """`funcs` (the task reward first), each noting its values in `buffer`; the first also adds the
+    conversations. What each returns, its name and whether it is async stay as they were."""
+    return [_recording(f, buffer, adds_conversations=i == 0) for i, f in enumerate(funcs)]
 
-    async def reward(prompts: list[Any] | None = None, completions: list[Any] | None = None, **kwargs: Any):
-        rewards = await inner(prompts=prompts, completions=completions, **kwargs)
+
+def _recording(inner: Callable[..., Any], buffer: ConversationBuffer, *, adds_conversations: bool):
+    name = getattr(inner, "__name__", "reward")
+
+    def keep(values: list[Any], kwargs: dict[str, Any]) -> None:
         conversations = kwargs.get("conversation")
-        pending = kwargs.get("reward_pending") or [None] * len(rewards)
-        if buffer is not None and conversations is not None:
-            buffer.add([conversation_record(c, p, r) for c, p, r in zip(conversations, pending, rewards)])
-        return rewards
+        if conversations is None:
+            return
+        if adds_conversations:
+            buffer.add(conversations, kwargs.get("reward_pending") or [None] * len(conversations))
+        buffer.note(name, conversations, values)
 
-    reward.__name__ = reward.__qualname__ = REWARD_FUNC_NAME
-    reward.stats = getattr(inner, "stats", None)  # type: ignore[attr-defined]
-    return reward
+    if inspect.iscoroutinefunction(inner):
+        @functools.wraps(inner)
+        async def recorded(*args: Any, **kwargs: Any) -> list[Any]:
+            values = await inner(*args, **kwargs)
+            keep(values, kwargs)
+            return values
+    else:
+        @functools.wraps(inner)
+        def recorded(*args: Any, **kwargs: Any) -> list[Any]:
+            values = inner(*args, **kwargs)
+            keep(values, kwargs)
+            return values
+
+    return recorded

@@ -1,16 +1,17 @@
 """TRL GRPOTrainer wiring: one curriculum stage of GRPO on whole tool-using conversations.
 
 A `TrainingSession` holds what lives for the whole run: the user simulator (its HTTP clients stay
-bound to one event loop), the judge runtime (dispatcher, judges, composer), the rollout function
-and the per-process conversation buffer. `session.train_stage(stage, model, tokenizer)` builds a
+bound to one event loop), the judge runtime (dispatcher, judges), the rollout function, the
+reward functions and the per-process conversation buffer. `session.train_stage(stage, model, tokenizer)` builds a
 GRPOTrainer for the stage and trains it:
 
 - dataset: one row per task of the stage (`{"prompt": '{"domain": ..., "task_id": ...}', ...}`);
   TRL repeats each row G times and hands each process its slice;
 - rollout_func: the batched lockstep engine; conversations are the completions, env_mask marks the
   agent's tokens, sampling log-probs are kept; the conversation-end hook computes the task reward
-  and submits judge requests;
-- reward: one async function that collects the judge futures and composes the reward;
+  and submits judge requests (the `reward_pending` column);
+- rewards: one TRL reward function per reward term (rewards/terms.py: task reward, judge, length
+  penalty, partial credit; those switched on), weighted by GRPOConfig.reward_weights;
 - LoRA by default (QLoRA when the base is 4-bit), gradient checkpointing, bf16 on GPU / fp32 on
   CPU, checkpoints every N steps under <output>/checkpoints/<stage>, `resume` from the latest one;
 - afterwards the adapter is saved to <output>/adapters/<stage> and the trained model is returned
@@ -32,7 +33,7 @@ from .callbacks import TrainingRecordCallback
 from .checkpoints import last_complete_checkpoint
 from .grpo_args import build_grpo_config
 from .model_loading import lora_config, process_state
-from .rewards import ConversationBuffer, make_training_reward_fn
+from .rewards import ConversationBuffer, recording_reward_funcs, reward_weights
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class TrainingSession:
         self._user_simulator = user_simulator
         self._judge_runtime = judge_runtime
         self._rollout = None
-        self._reward_fn = None
+        self._reward_funcs: list[Callable] | None = None
         self.buffer = ConversationBuffer()
 
     # Built on first use, so a session driven by a synthetic rollout (tests, benchmarks) needs no
@@ -148,25 +149,23 @@ class TrainingSession:
 
     @property
     def reward_fn(self):
-        """The async reward function TRL awaits: collects judge futures, composes, records conversations."""
-        if self._reward_fn is None:
-            from ..rewards.judge.reward import make_async_reward_fn
-
-            inner = make_async_reward_fn(self.judge_runtime.composer,
-                                         max_tokens=self.config.rollout.max_conversation_tokens,
-                                         fallback_score=self.config.judge.fallback_score)
-            self._reward_fn = make_training_reward_fn(inner, self.buffer)
-        return self._reward_fn
+        """The task-reward term TRL awaits first: collects the judge futures, records the conversations."""
+        return self.reward_funcs()[0]
 
     def reward_funcs(self) -> list[Callable]:
-        """The task reward, plus the partial-credit term when --partial-credit is on (issue 12)."""
-        funcs = [self.reward_fn]
-        run = self.config.run
-        if run.partial_credit:
-            from ..rewards.partial_credit import PartialCreditWeights, make_partial_credit_reward_fn
+        """One TRL reward function per reward term switched on (rewards/terms.py), the task reward
+        first, in the order of GRPOConfig.reward_weights; each notes its values in the record."""
+        if self._reward_funcs is None:
+            from ..rewards.terms import reward_funcs, term_weights
 
-            funcs.append(make_partial_credit_reward_fn(PartialCreditWeights.from_list(run.partial_credit_weights)))
-        return funcs
+            config = self.config
+            funcs = reward_funcs(config.judge, max_tokens=config.rollout.max_conversation_tokens,
+                                 partial_credit=config.run.partial_credit,
+                                 partial_credit_weights=config.run.partial_credit_weights)
+            self.buffer.weights = dict(zip(term_weights(config.judge, config.run.partial_credit),
+                                           reward_weights(config)))
+            self._reward_funcs = recording_reward_funcs(funcs, self.buffer)
+        return list(self._reward_funcs)
 
     # -- data ----------------------------------------------------------------------------------
     def domain(self, name: str):
@@ -188,12 +187,6 @@ class TrainingSession:
                 tasks = tasks[: c.tasks_per_domain]
             out.extend((name, t.id) for t in tasks)
         return out
-
-    def rollout_func(self, prompts: list, trainer) -> dict[str, list]:
-        """TRL's rollout_func: the engine's output, with the pending rewards under the name the reward reads."""
-        output = self.rollout(prompts, trainer)
-        output["reward_pending"] = output.pop("end_result")
-        return output
 
     # -- trainer -------------------------------------------------------------------------------
     def build_trainer(self, stage: StageSpec | str, model, tokenizer, *, step_offset: int = 0,
@@ -236,7 +229,7 @@ class TrainingSession:
             args=args,
             train_dataset=dataset,
             processing_class=tokenizer,
-            rollout_func=rollout_func or self.rollout_func,
+            rollout_func=rollout_func or self.rollout,
             peft_config=peft_config,
             callbacks=[record, *callbacks],
         )

@@ -8,6 +8,8 @@ set in the YAML `users:` section is inherited as well as one set by flag.
 Which judge decides NL assertions (`nl_judge`) and scores quality (`quality_judge`):
 "llm" (needs --judge-model), "heuristic" (offline), or "auto" = llm when a judge model is
 configured, else heuristic. The quality judge only runs when --judge-coefficient is not 0.
+The reward terms' flags (--judge-coefficient, --length-penalty*) live here too; the terms
+themselves are rewards/terms.py.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Any
 
 from ...errors import AgentclError
 from ...secrets import Secret, check_key_sources, resolve_secret
-from ..composition import CompositionConfig, LengthPenalty
 
 JUDGE_KEY_ENV = "AGENTCL_JUDGE_API_KEY"
 JUDGE_CHOICES = ("auto", "llm", "heuristic")
@@ -78,8 +79,8 @@ class JudgeConfig:
         if "llm" in (self.nl_judge, self.quality_judge) and not self.model:
             raise JudgeConfigError("an LLM judge was asked for (--nl-judge/--quality-judge llm) but no --judge-model is set")
         try:
-            self.composition()
-        except ValueError as exc:  # the length-penalty shape
+            self.length_penalty_shape()
+        except ValueError as exc:
             raise JudgeConfigError(f"--length-penalty-*: {exc}") from exc
 
     def nl_judge_kind(self) -> str:
@@ -91,12 +92,14 @@ class JudgeConfig:
             return None
         return ("llm" if self.model else "heuristic") if self.quality_judge == "auto" else self.quality_judge
 
-    def composition(self) -> CompositionConfig:
-        penalty = None
-        if self.length_penalty:
-            penalty = LengthPenalty(self.length_penalty_peak_ratio, self.length_penalty_outer_ratio,
-                                    self.length_penalty_scale, self.length_penalty_max)
-        return CompositionConfig(judge_coefficient=self.judge_coefficient, length_penalty=penalty)
+    def length_penalty_shape(self):
+        """The length penalty's `LengthPenalty` (rewards/terms.py); None when it is off."""
+        if not self.length_penalty:
+            return None
+        from ..terms import LengthPenalty
+
+        return LengthPenalty(self.length_penalty_peak_ratio, self.length_penalty_outer_ratio,
+                             self.length_penalty_scale, self.length_penalty_max)
 
     def resolved_key(self) -> Secret:
         """The key from --judge-api-key, --judge-api-key-file or $AGENTCL_JUDGE_API_KEY (may be empty)."""

@@ -8,11 +8,10 @@ later, so API latency overlaps the GPU work in between.
 Per request, in order:
 1. cache (memory, then the SQLite store): a hit resolves the future before `submit` returns;
 2. an identical request already in flight: share its answer (counted as a cache hit);
-3. a call through `complete` under a semaphore of `max_concurrency`, bounded by
-   `attempt_timeout_s`. A client that retries by itself (the shared LLMClient) reports its attempts
-   and the extra ones are counted as retries; for one that does not, set `num_retries` here: a
-   transient failure (429, 5xx, timeout, connection error) is then retried with exponential backoff
-   and jitter (or the server's Retry-After), the concurrency slot released while waiting;
+3. one call through `complete` under a semaphore of `max_concurrency`, bounded by
+   `attempt_timeout_s`. Transport retries (429, 5xx, timeouts) are the client's: the shared
+   LLMClient (agentcl.llm.client, the project's one retry loop) retries and reports the attempts,
+   and the extra ones are counted here as retries. The dispatcher itself never retries a failed call;
 4. parse the answer; an unparseable answer is asked again `parse_retries` times;
 5. on final failure, the request's fallback value: counted, logged (rate-limited), never raised.
 Only parsed answers are cached.
@@ -27,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import random
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -121,21 +119,6 @@ class DispatcherClosedError(RuntimeError):
     pass
 
 
-_TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """Whether another attempt may succeed: the error says so, or it is a timeout, a connection
-    error, or an HTTP 408/409/425/429/5xx."""
-    flag = getattr(exc, "retryable", None)
-    if isinstance(flag, bool):
-        return flag
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, ConnectionError)):
-        return True
-    status = getattr(exc, "status_code", None)
-    return isinstance(status, int) and status in _TRANSIENT_STATUS
-
-
 class JudgeDispatcher:
     """Runs judge requests concurrently on a background loop; see the module docstring."""
 
@@ -146,28 +129,21 @@ class JudgeDispatcher:
         model: str,
         max_concurrency: int = 32,
         cache: JudgeCache | None = None,
-        num_retries: int = 0,
         parse_retries: int = 1,
         attempt_timeout_s: float | None = None,
-        backoff_base_s: float = 0.5,
-        backoff_max_s: float = 8.0,
         name: str = "judge",
         log_failures: int = 5,
     ):
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1, got {max_concurrency}")
-        if num_retries < 0 or parse_retries < 0:
-            raise ValueError(f"num_retries and parse_retries must be >= 0, got {num_retries}, {parse_retries}")
+        if parse_retries < 0:
+            raise ValueError(f"parse_retries must be >= 0, got {parse_retries}")
         self._complete = complete
         self.model = model  # part of every cache key
         self.max_concurrency = max_concurrency
         self.cache = cache if cache is not None else JudgeCache(None)
-        self.num_retries = num_retries
         self.parse_retries = parse_retries
         self.attempt_timeout_s = attempt_timeout_s
-        self.backoff_base_s = backoff_base_s
-        self.backoff_max_s = backoff_max_s
-        self._rng = random.Random()
         self.name = name
         self.stats = JudgeStats()
         self._log_failures = log_failures
@@ -253,7 +229,7 @@ class JudgeDispatcher:
     async def _call_and_parse(self, request: JudgeRequest[T]) -> tuple[str, T]:
         error: Exception | None = None
         for _ in range(1 + self.parse_retries):
-            text = await self._call_with_retries(request)
+            text = await self._call(request)
             try:
                 return text, request.parse(text)
             except JudgeParseError as exc:
@@ -261,26 +237,6 @@ class JudgeDispatcher:
                 error = exc
         assert error is not None
         raise error
-
-    async def _call_with_retries(self, request: JudgeRequest) -> str:
-        for attempt in range(self.num_retries + 1):
-            try:
-                return await self._call(request)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if attempt == self.num_retries or not is_retryable(exc):
-                    raise
-                self.stats.add("retries")
-                await asyncio.sleep(self._backoff_s(attempt, exc))
-        raise AssertionError("unreachable")
-
-    def _backoff_s(self, attempt: int, exc: BaseException) -> float:
-        """The server's Retry-After if it gave one, else full-jitter exponential backoff."""
-        retry_after = getattr(exc, "retry_after_s", None)
-        if isinstance(retry_after, (int, float)) and retry_after >= 0:
-            return min(float(retry_after), self.backoff_max_s)
-        return self._rng.uniform(0, min(self.backoff_max_s, self.backoff_base_s * 2 ** attempt))
 
     async def _call(self, request: JudgeRequest) -> str:
         async with self._semaphore:

@@ -1,10 +1,11 @@
-"""Everything a run needs for rewards, built from a JudgeConfig, and the conversation-end hook.
+"""The judges a run needs, built from a JudgeConfig, and the conversation-end hook.
 
 `JudgeRuntime(config)` builds the dispatcher (only when an LLM judge is in use), the NL-assertion
-judge, the quality judge (only when --judge-coefficient is not 0) and the reward composer.
+judge and the quality judge (only when --judge-coefficient is not 0).
 `runtime.on_conversation_end(conversation)` is the rollout engine's end hook: it computes the
-task reward's local parts at once and submits the conversation's judge requests, returning a
-`PendingConversationReward` that the async reward function collects (judge_reward.py).
+task reward's local parts at once and submits the conversation's judge requests, returning the
+conversation's `PendingConversationReward` (rewards/pending.py) that the reward terms read
+(rewards/terms.py).
 
 Conversations cut by a limit (not a user or agent stop) are not sent to the quality judge: their
 task reward is 0 and their judge score counts as missing (no judge term); the length penalty
@@ -13,15 +14,12 @@ still applies.
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...data_model import Message, RewardInfo, Task, TerminationReason
-from ..composition import RewardComposer
+from ...data_model import Message, Task, TerminationReason
+from ..pending import PendingConversationReward
 from .dispatcher import CompletionFn, JudgeDispatcher
 from .cache import JudgeCache
 from .config import JudgeConfig
@@ -39,53 +37,15 @@ if TYPE_CHECKING:
     from ...environment import Environment
 
 log = logging.getLogger(__name__)
-Future = concurrent.futures.Future
-
-
-@dataclass
-class PendingConversationReward:
-    """A finished conversation's reward, some parts possibly still in flight."""
-
-    task_reward: Any  # the evaluator's PendingReward, or a float
-    quality: "Future[float] | None" = None
-    completion_tokens: int | None = None
-    conversation_id: str = ""
-    judge_stats: Any = None  # the dispatcher's JudgeStats, so the reward function can log per-step counts
-    submitted_at: float = field(default_factory=time.perf_counter)
-
-    def futures(self) -> list[Future]:
-        out = []
-        nl_future = getattr(self.task_reward, "nl_future", None)
-        if nl_future is not None:
-            out.append(nl_future)
-        if self.quality is not None:
-            out.append(self.quality)
-        return out
-
-    def done(self) -> bool:
-        return all(f.done() for f in self.futures())
-
-    def reward_info(self, timeout: float | None = None) -> RewardInfo | None:
-        """The task's RewardInfo once everything is in (waits up to `timeout`); None for a plain float."""
-        result = getattr(self.task_reward, "result", None)
-        return result(timeout) if callable(result) else None
-
-    def task_value(self, timeout: float | None = None) -> float:
-        info = self.reward_info(timeout)
-        return float(info.reward) if info is not None else float(self.task_reward)
-
-    def quality_value(self, timeout: float | None = None) -> float | None:
-        return None if self.quality is None else self.quality.result(timeout)
 
 
 class JudgeRuntime:
-    """Dispatcher + judges + composer for one run; close it at the end (or use `with`)."""
+    """Dispatcher + judges for one run; close it at the end (or use `with`)."""
 
     def __init__(self, config: JudgeConfig | None = None, *, user_config: Any = None,
                  default_cache_dir: str | Path | None = None, completion: CompletionFn | None = None):
         self.config = config = config or JudgeConfig()
         config.validate()
-        self.composer = RewardComposer(config)
         self.dispatcher: JudgeDispatcher | None = None
         self.client = None  # the shared LLMClient, when this runtime built it
         nl_kind, quality_kind = config.nl_judge_kind(), config.quality_judge_kind()
@@ -127,12 +87,14 @@ class JudgeRuntime:
         """Local reward parts now; judge requests submitted; nothing waits on the network."""
         from ..evaluator import start_evaluation
 
-        task_reward = start_evaluation(task, domain, messages, termination, judge=self.assertion_judge,
-                                       final_environment=final_environment)
-        quality = None
+        pending = start_evaluation(task, domain, messages, termination, judge=self.assertion_judge,
+                                   final_environment=final_environment)
         if self.quality_judge is not None and TerminationReason(termination).is_normal:
-            quality = self.quality_judge.submit(task, messages)
-        return PendingConversationReward(task_reward, quality, completion_tokens, conversation_id, self.stats)
+            pending.quality = self.quality_judge.submit(task, messages)
+        pending.completion_tokens = completion_tokens
+        pending.conversation_id = conversation_id
+        pending.judge_stats = self.stats
+        return pending
 
     def on_conversation_end(self, conversation: Any) -> PendingConversationReward:
         """`RolloutEngine(on_conversation_end=runtime.on_conversation_end)`; the judge calls are charged

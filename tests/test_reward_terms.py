@@ -1,13 +1,17 @@
-"""Reward composition, the length-penalty curve, and the judge configuration flags."""
+"""The reward terms (rewards/terms.py) as TRL adds them up, the length-penalty curve, and the judge flags."""
 
 from __future__ import annotations
 
-import math
+import asyncio
+import concurrent.futures
+import inspect
 from types import SimpleNamespace
 
 import pytest
 
-from agentcl.rewards.composition import CompositionConfig, LengthPenalty, RewardComposer, length_penalty
+from agentcl.data_model import RewardInfo
+from agentcl.rewards.pending import PendingConversationReward
+from agentcl.rewards.terms import LengthPenalty, length_penalty, reward_funcs, term_weights
 from agentcl.rewards.judge.config import JudgeConfig, JudgeConfigError, parse_judge_flags
 from agentcl.secrets import Secret
 
@@ -33,29 +37,71 @@ def test_length_penalty_rejects_bad_shapes_and_inputs():
         length_penalty(10, 0)
 
 
+def _pending(task_reward=1.0, quality=None, completion_tokens=None):
+    """A finished conversation's pending reward, its judge answer (if any) already in."""
+    judged = None
+    if quality is not None:
+        judged = concurrent.futures.Future()
+        judged.set_result(quality)
+    return PendingConversationReward(RewardInfo(reward=task_reward), quality=judged,
+                                     completion_tokens=completion_tokens)
+
+
+def trl_total(judge_config, pending, *, max_tokens=1000, partial_credit=0.0):
+    """What TRL trains on: every term's function called with the rollout's columns, then
+    Σ weight × value with None counting 0 (GRPOTrainer's nansum over reward_weights)."""
+    weights = term_weights(judge_config, partial_credit)
+    funcs = reward_funcs(judge_config, max_tokens=max_tokens, partial_credit=partial_credit)
+    assert [f.__name__ for f in funcs] == list(weights)  # TRL logs rewards/<name>/mean
+    n = len(pending)
+    columns = dict(prompts=[None] * n, completions=[None] * n, reward_pending=pending)
+    values = {}
+    for name, f in zip(weights, funcs):
+        out = f(**columns)
+        values[name] = asyncio.run(out) if inspect.isawaitable(out) else out
+    totals = [sum(weights[name] * values[name][i] for name in weights if values[name][i] is not None)
+              for i in range(n)]
+    return totals, values
+
+
 def test_only_the_task_reward_counts_by_default():
-    reward, breakdown = RewardComposer().compose(1.0, 0.3, 4000, 100)
-    assert reward == 1.0
-    assert breakdown["judge_term"] == 0.0 and breakdown["length_penalty"] == 0.0
+    config = JudgeConfig()
+    assert term_weights(config) == {"task_reward": 1.0}
+    totals, values = trl_total(config, [_pending(1.0, completion_tokens=4000), _pending(0.0)])
+    assert totals == [1.0, 0.0] and list(values) == ["task_reward"]
 
 
 def test_every_term_when_switched_on():
-    composer = RewardComposer(CompositionConfig(judge_coefficient=0.5, length_penalty=LengthPenalty()))
-    reward, breakdown = composer.compose(task_reward=1.0, judge_score=0.8, completion_tokens=750, max_tokens=1000)
-    assert reward == pytest.approx(1.0 + 0.5 * 0.8 - 0.125)
-    assert breakdown == pytest.approx({"task_reward": 1.0, "judge_score": 0.8, "judge_term": 0.4,
-                                       "length_penalty": 0.125, "reward": reward})
-    missing_judge, breakdown = composer.compose(0.0, None, 100, 1000)
-    assert missing_judge == 0.0 and math.isnan(breakdown["judge_score"])
+    config = JudgeConfig(judge_coefficient=0.5, length_penalty=True)
+    assert term_weights(config) == {"task_reward": 1.0, "judge": 0.5, "length_penalty": 1.0}
+    totals, values = trl_total(config, [_pending(1.0, 0.8, 750), _pending(0.0, None, 100)])
+    assert totals == pytest.approx([1.0 + 0.5 * 0.8 - 0.125, 0.0])  # what the composer gave before
+    assert values["judge"] == [0.8, None]  # a conversation cut by a limit is not judged: no judge term
+    assert values["length_penalty"] == pytest.approx([-0.125, -0.0])
     with pytest.raises(ValueError, match="completion_tokens"):
-        composer.compose(1.0, 0.5, None, None)
+        trl_total(config, [_pending(1.0, 0.5, None)])
+
+
+def test_the_weights_reach_grpo_config_one_per_term():
+    from agentcl.config import ConfigError, parse_run_config
+    from agentcl.training.grpo_args import build_grpo_config
+
+    def weights(argv):
+        return build_grpo_config(parse_run_config(argv), "/tmp/agentcl-test-ckpt", 1).reward_weights
+
+    assert weights([]) == [1.0]
+    assert weights(["--judge-coefficient", "0.3", "--length-penalty", "--partial-credit", "0.5"]) == [
+        1.0, 0.3, 1.0, 0.5]
+    assert weights(["--partial-credit", "0.5", "--reward_weights", "2", "1"]) == [2.0, 1.0]  # GRPOConfig's own flag
+    with pytest.raises(ConfigError, match="task_reward, partial_credit"):
+        weights(["--partial-credit", "0.5", "--reward_weights", "1"])
 
 
 def _parse(argv):
     return parse_judge_flags(argv)
 
 
-def test_flags_fill_the_judge_config_and_the_composer_reads_it(tmp_path):
+def test_flags_fill_the_judge_config_and_the_terms_read_it(tmp_path):
     key_file = tmp_path / "judge.key"
     key_file.write_text("sk-" "judge-file-key-0123456789\n")
     config = _parse(["--judge-model", "openai/gpt-4.1-mini", "--judge-api-base", "http://a/v1,http://b/v1",
@@ -70,9 +116,8 @@ def test_flags_fill_the_judge_config_and_the_composer_reads_it(tmp_path):
     assert "sk-judge" not in repr(config)  # the key prints masked
     assert (config.max_concurrency, config.fallback_score, config.nl_judge_kind(),
             config.quality_judge_kind()) == (8, 0.5, "llm", "llm")
-    composition = config.composition()
-    assert composition.judge_coefficient == 0.2
-    assert composition.length_penalty == LengthPenalty(0.6, 0.9, 0.3, 0.4)
+    assert term_weights(config) == {"task_reward": 1.0, "judge": 0.2, "length_penalty": 1.0}
+    assert config.length_penalty_shape() == LengthPenalty(0.6, 0.9, 0.3, 0.4)
 
 
 def test_defaults_are_offline_and_off():
@@ -80,7 +125,7 @@ def test_defaults_are_offline_and_off():
     config.validate()
     assert config.model is None and config.max_concurrency == 32
     assert config.nl_judge_kind() == "heuristic" and config.quality_judge_kind() is None
-    assert config.composition() == CompositionConfig()
+    assert config.length_penalty_shape() is None and term_weights(config) == {"task_reward": 1.0}
 
 
 def test_endpoint_and_key_default_to_the_user_simulators(monkeypatch):
