@@ -28,9 +28,9 @@ class DemoSettings:
     """Preparation before the curriculum: generated data, easy tasks, supervised warm start.
 
     `per_domain` overrides `num_tasks`, `task_groups` and `warm_start_tasks_per_domain` for one
-    domain. The default keeps one kind of mock task (transfer to a human: no id to copy) with 600
-    generated tasks, so mock has 16 held-out tasks; the warm start's 400 steps over the three
-    domains' gold conversations give mock about as many batches (6 of 22 per pass) as the 110-step
+    domain. The default keeps one kind of mock task (transfer to a human: no id to copy) with 400
+    generated tasks, so mock has 12 held-out tasks; the warm start's 300 steps over the three
+    domains' gold conversations give mock about as many batches (6 of 13 per pass) as the 110-step
     mock-only warm start of `bench/learning_curve.py` (README, "Benchmarks").
     """
 
@@ -38,13 +38,13 @@ class DemoSettings:
     task_groups: int = 2  # per domain, keep the tasks of the N easiest kinds (by the gold solution's size)
     policy_sections: int | None = 1  # keep the policy's opening and first N sections (None: all of it)
     warm_start_tasks_per_domain: int = 30
-    warm_start_steps: int = 400
+    warm_start_steps: int = 300
     warm_start_batch_size: int = 4
     warm_start_learning_rate: float = 5e-3
     tiny_hidden_size: int = 64
     tiny_layers: int = 2
     per_domain: dict[str, dict[str, Any]] = field(default_factory=lambda: {
-        "mock": {"num_tasks": 600, "task_groups": 1, "warm_start_tasks_per_domain": 24},
+        "mock": {"num_tasks": 400, "task_groups": 1, "warm_start_tasks_per_domain": 24},
     })
 
     def for_domain(self, domain: str) -> "DemoSettings":
