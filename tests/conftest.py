@@ -6,6 +6,11 @@
         relay.stats()           # {"total", "in_flight", "max_in_flight", "by_status", "by_fault", "by_model"}
 
 Every relay a test starts is stopped at its end.
+
+Order: the files holding `slow` tests run first (collection order otherwise). `scripts/test.sh`
+spreads the suite over two processes, one file at a time each (pytest-xdist `--dist loadfile`);
+starting the long files first keeps one process from being left with a long file at the end.
+Under xdist each worker computes on one thread (OMP_NUM_THREADS=1, also for what it launches).
 """
 
 from __future__ import annotations
@@ -26,8 +31,18 @@ import pytest
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# under pytest-xdist each worker (and what it launches) computes on one thread: two workers on two
+# cores, instead of four torch threads fighting over them (set before anything imports torch)
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files with a `slow` test first (a stable sort: the order inside and among files is kept)."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
 
 
 @pytest.fixture

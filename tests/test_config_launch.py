@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -13,7 +14,10 @@ SCRIPT = REPO_ROOT / "run_with_accelerate.sh"
 
 
 def launch(*args: str, gpus: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": gpus}
+    # AGENTCL_PYTHON: the script uses this interpreter as it is. Without it the script runs
+    # scripts/setup_venv.sh, which in a fresh checkout (pyproject.toml newer than the install stamp)
+    # would `pip install -e` that checkout into .venv: a test must not reinstall the environment.
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": gpus, "AGENTCL_PYTHON": sys.executable}
     return subprocess.run(["bash", str(SCRIPT), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
 

@@ -98,8 +98,9 @@ def test_round_robin_takes_each_kind_in_turn():
 @pytest.mark.slow
 def test_fast_demo_writes_every_output(tmp_path):
     out = tmp_path / "demo"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src"), "TRL_EXPERIMENTAL_SILENCE": "1",
-           "AGENTCL_CACHE_DIR": os.environ.get("AGENTCL_CACHE_DIR", str(tmp_path / "cache"))}
+    # the tiny agent comes from the project's cache folder like every other test's (built there once;
+    # test_tiny_model.py checks a build from nothing)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src"), "TRL_EXPERIMENTAL_SILENCE": "1"}
     proc = subprocess.run([sys.executable, "-m", "agentcl.demo", "--fast", "--output-dir", str(out)],
                           env=env, capture_output=True, text=True, timeout=1200, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-4000:]

