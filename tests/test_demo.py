@@ -17,6 +17,7 @@ import pytest
 
 from agentcl.demo.data import easiest_groups, gold_effort, prepare_domain, round_robin, shorten_policy
 from agentcl.demo.run import demo_config
+from agentcl.curriculum.stages import stages_from_config
 from agentcl.demo.settings import DEMO_PRESET
 
 from helpers import REPO_ROOT
@@ -25,7 +26,9 @@ from helpers import REPO_ROOT
 def test_demo_config_is_the_demo_preset_with_flags_on_top():
     config = demo_config(["--max-steps", "5"])
     assert config.run.preset == "demo" and config.run.local_relay
-    assert config.curriculum.domains == DEMO_PRESET["domains"] == ["mock", "airline", "retail"]
+    assert config.curriculum.domains == DEMO_PRESET["domains"]
+    assert [s.name for s in stages_from_config(config)] == ["mock", "airline", "retail"]
+    assert stages_from_config(config)[0].max_steps == DEMO_PRESET["domains"][0]["max_steps"]  # mock trains longer
     assert config.training.max_steps == 5  # the flag wins over the preset
     assert config.rollout.max_conversation_tokens == DEMO_PRESET["max_conversation_tokens"]
     assert config.judge.model == "judge" and config.judge.judge_coefficient > 0  # the async LLM judge is used

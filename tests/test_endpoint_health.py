@@ -79,7 +79,8 @@ def test_training_step_with_mostly_user_errors_stops_after_saving_it(tmp_path):
                                       num_generations=4, max_user_error_share=0.5)
     lost = [make_run("mock_complete_1", succeed=False, termination=TerminationReason.USER_ERROR) for _ in range(3)]
     runs = lost + [make_run("mock_complete_1", succeed=True)]
-    buffer.add([run.model_copy(update={"id": f"c{i}"}).model_dump(mode="json") for i, run in enumerate(runs)])
+    records = [run.model_copy(update={"id": f"c{i}"}).model_dump(mode="json") for i, run in enumerate(runs)]
+    buffer.take = lambda: records  # what ConversationBuffer.take() gives after a step of these four conversations
     with pytest.raises(TooManyUserErrors, match="3 of 4 conversations ended in user_error"):
         callback.on_step_end(None, SimpleNamespace(global_step=1), SimpleNamespace())
     assert len(ResultsStore(tmp_path).runs()) == 4  # saved before stopping
