@@ -28,8 +28,8 @@ class DemoSettings:
     """Preparation before the curriculum: generated data, easy tasks, supervised warm start.
 
     `per_domain` overrides `num_tasks`, `task_groups` and `warm_start_tasks_per_domain` for one
-    domain. The default keeps one kind of mock task (transfer to a human: no id to copy) with 400
-    generated tasks, so mock has 12 held-out tasks; the warm start's 300 steps over the three
+    domain. The default keeps one kind of mock task (transfer to a human: no id to copy) with 300
+    generated tasks, so mock has about 10 held-out tasks; the warm start's 300 steps over the three
     domains' gold conversations give mock about as many batches (6 of 13 per pass) as the 110-step
     mock-only warm start of `bench/learning_curve.py` (README, "Benchmarks").
     """
@@ -44,7 +44,7 @@ class DemoSettings:
     tiny_hidden_size: int = 64
     tiny_layers: int = 2
     per_domain: dict[str, dict[str, Any]] = field(default_factory=lambda: {
-        "mock": {"num_tasks": 400, "task_groups": 1, "warm_start_tasks_per_domain": 24},
+        "mock": {"num_tasks": 300, "task_groups": 1, "warm_start_tasks_per_domain": 24},
     })
 
     def for_domain(self, domain: str) -> "DemoSettings":
