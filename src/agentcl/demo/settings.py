@@ -29,7 +29,7 @@ class DemoSettings:
 
     `per_domain` overrides `num_tasks`, `task_groups` and `warm_start_tasks_per_domain` for one
     domain. The default keeps one kind of mock task (transfer to a human: no id to copy) with 300
-    generated tasks, so mock has about 10 held-out tasks; the warm start's 300 steps over the three
+    generated tasks, so mock has 12 held-out tasks; the warm start's 300 steps over the three
     domains' gold conversations give mock about as many batches (6 of 13 per pass) as the 110-step
     mock-only warm start of `bench/learning_curve.py` (README, "Benchmarks").
     """
