@@ -26,7 +26,7 @@ def test_intervals_and_pass1():
     assert 0 <= low < 0.625 < high <= 1
     assert lc.bootstrap_interval({"a": [1, 1], "b": [1]}, 100, seed=0) == (1.0, 1.0)
 
-    from agentcl.demo.learning_story import intervals_apart
+    from agentcl.report.metrics import intervals_apart
 
     assert intervals_apart([0.1, 0.3], [0.35, 0.6]) and not intervals_apart([0.1, 0.4], [0.35, 0.6])
 

@@ -223,7 +223,7 @@ def test_bootstrap_interval_brackets_the_mean_and_is_reproducible():
     assert not intervals_apart(None, (0.1, 0.2))
 
 
-def test_learning_rows_compare_zero_shot_with_after_own_stage():
+def test_learning_by_stage_compares_zero_shot_with_after_own_stage():
     runs = []
     for t in range(8):  # stage "a": 8 tasks, 2 trials: 0/2 before, 2/2 after -> separate
         runs += [_labelled("zero_shot", "a", f"a{t}", 0.0, k) for k in range(2)]

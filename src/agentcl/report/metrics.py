@@ -38,6 +38,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..data_model import SimulationRun
@@ -293,9 +294,9 @@ class RunSetSummary:
         """The value that goes into the accuracy matrix: pass^1."""
         return self.pass_k.get(1)
 
-    @property
+    @cached_property
     def pass1_interval(self) -> tuple[float, float] | None:
-        """95% bootstrap interval of pass^1 over tasks (None without tasks)."""
+        """95% bootstrap interval of pass^1 over tasks (None without tasks); computed once."""
         return bootstrap_interval([t.successes / t.trials for t in self.tasks if t.trials])
 
     def to_json(self) -> dict[str, Any]:
@@ -306,7 +307,7 @@ class RunSetSummary:
             "average_reward": self.average_reward,
             "success_rate": self.success_rate,
             "pass_k": {str(k): v for k, v in self.pass_k.items()},
-            "pass1_ci95": list(self.pass1_interval) if self.pass1_interval else None,
+            "pass1_ci95": list(interval) if (interval := self.pass1_interval) else None,
             "termination_counts": self.termination_counts,
             "usage": self.usage.to_json(),
             "per_task": [t.to_json() for t in self.tasks],
@@ -464,7 +465,7 @@ DEFINITIONS = {
 }
 
 
-def learning_rows(summaries: Mapping[tuple[str, str], RunSetSummary], stages: Sequence[str]) -> list[dict[str, Any]]:
+def learning_by_stage(summaries: Mapping[tuple[str, str], RunSetSummary], stages: Sequence[str]) -> list[dict[str, Any]]:
     """Per trained stage: pass^1 on its held-out evaluation tasks before any training (zero-shot)
     and after training it, each with its 95% bootstrap interval over tasks; `separate` says the
     two intervals do not overlap (the gain is larger than the task-sampling noise)."""
@@ -592,7 +593,7 @@ def compute_metrics(
         "accuracy_matrix": accuracy.to_json() if accuracy else None,
         "reward_matrix": reward.to_json() if reward else None,
         "continual": accuracy.continual_metrics() if accuracy else None,
-        "learning": learning_rows(summaries, stages),
+        "learning": learning_by_stage(summaries, stages),
         "evaluations": evaluations,
         "termination_counts_by_phase": {p: dict(sorted(c.items())) for p, c in terminations_by_phase.items()},
         "training": training_summary(list(training_steps)),
