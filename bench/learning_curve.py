@@ -66,6 +66,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--group-size", type=int, default=8)
     p.add_argument("--tasks-per-step", type=int, default=1)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warmup-steps", type=int, default=0,
+                   help="linear learning-rate warm-up over the first N GRPO steps (Adam's first steps on a fresh "
+                        "adapter are full-size whatever the gradient; without it they jolt the warm-started policy)")
     p.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--lora-r", type=int, default=16)
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (training and evaluation)")
@@ -73,6 +76,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--beta", type=float, default=0.0, help="KL coefficient towards the warm-started policy")
     p.add_argument("--num-iterations", type=int, default=1)
     p.add_argument("--partial-credit", type=float, default=0.0, help="weight of the partial-credit term (0: off)")
+    p.add_argument("--reward", default="task", choices=("task", "shorter"),
+                   help="task: the task reward (the experiment); shorter: -(completion tokens)/100 instead, a "
+                        "diagnostic that the loop moves the policy wherever a reward points (held-out pass^1 falls)")
     p.add_argument("--max-steps-per-conversation", type=int, default=16)
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--max-conversation-tokens", type=int, default=4608)
@@ -123,6 +129,11 @@ def summarize(runs, resamples: int, seed: int) -> dict:
             "per_task": {k: sum(v) / len(v) for k, v in sorted(successes.items())}}
 
 
+async def shorter_reward(prompts, completions, completion_ids, **kwargs) -> list[float]:
+    """The diagnostic reward of --reward shorter: the fewer completion tokens, the better."""
+    return [-len(ids) / 100.0 for ids in completion_ids]
+
+
 class RewardRecorder:
     """Wraps the task-reward function: keeps each step's real rewards (before any shuffling)."""
 
@@ -154,7 +165,8 @@ def run_config(args, model_dir: str, out: Path, seed: int):
         "max_conversation_steps": args.max_steps_per_conversation, "max_new_tokens": args.max_new_tokens,
         "max_conversation_tokens": args.max_conversation_tokens, "temperature": args.temperature, "max_errors": 3,
         "num_generations": args.group_size, "tasks_per_step": args.tasks_per_step, "max_steps": args.steps,
-        "learning_rate": args.lr, "loss_type": args.loss_type, "num_iterations": args.num_iterations,
+        "learning_rate": args.lr, "warmup_steps": args.warmup_steps,
+        "lr_scheduler_type": "constant_with_warmup" if args.warmup_steps else "constant", "loss_type": args.loss_type, "num_iterations": args.num_iterations,
         "save_steps": 10_000, "save_total_limit": 1, "logging_steps": 1, "beta": args.beta,
         "partial_credit": args.partial_credit, "output_dir": str(out),
     }
@@ -260,7 +272,7 @@ def run_seed(args, seed: int, root: Path) -> dict:
         config = run_config(args, str(ws_dir), out / arm, seed)
         config.curriculum.data_dir = str(out / "data")
         with TrainingSession(config, user_simulator=ScriptedUserSimulator(), domains={args.domain: data}) as session:
-            recorder = RewardRecorder(session.reward_fn, args.group_size)
+            recorder = RewardRecorder(session.reward_fn if args.reward == "task" else shorter_reward, args.group_size)
             funcs = [recorder, *session.reward_funcs()[1:]]
             if arm == "control":
                 funcs = [shuffled_reward_fn(f, seed=seed) for f in funcs]  # same seed: one permutation for all

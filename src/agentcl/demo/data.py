@@ -171,7 +171,12 @@ def prepare_domain(domain: str, root: str | Path, *, seed: int, num_tasks: int, 
         raise DataError(f"the generated {domain} data has no task kind solvable within the rollout limits in both "
                         "splits; generate more tasks or raise the limits", path=data_dir)
     warmstart = round_robin(train_pool, groups, warmstart_tasks)
-    train = round_robin(train_pool, groups, train_tasks)
+    # GRPO trains on tasks the warm start has not seen, as far as the pool allows: on tasks whose gold
+    # conversation it was fitted to, a rise in reward measures memory, not a skill held-out tasks share
+    seen = {t.id for t in warmstart}
+    train = round_robin([t for t in train_pool if t.id not in seen], groups, train_tasks)
+    if len(train) < train_tasks:
+        train += round_robin([t for t in train_pool if t.id in seen], groups, train_tasks - len(train))
     test = round_robin(test_pool, groups, eval_tasks)
     splits = {
         "train": [t.id for t in train],
@@ -183,7 +188,8 @@ def prepare_domain(domain: str, root: str | Path, *, seed: int, num_tasks: int, 
     (data_dir / "split_tasks.json").write_text(json.dumps(splits, indent=2) + "\n", encoding="utf-8")
     counts = {"generated": len(data.tasks), "candidates": len(candidates_train) + len(candidates_test),
               "easy_train": len(train_pool), "easy_test": len(test_pool),
-              "warmstart": len(warmstart), "train": len(train), "test": len(test)}
+              "warmstart": len(warmstart), "train": len(train), "test": len(test),
+              "train_also_warmstart": sum(t.id in seen for t in train)}
     selection = {"request": [seed, num_tasks, task_groups, train_tasks, eval_tasks, warmstart_tasks, policy_sections,
                              require_action],
                  "groups": [list(g) for g in groups], "counts": counts,
