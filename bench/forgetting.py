@@ -33,8 +33,8 @@ from pathlib import Path
 STRATEGIES = ("naive", "replay", "anchor")
 # the default curriculum: two stages, small enough for a 2-core machine (see README). Mock is the
 # stage there is something to forget on: the demo's warm start leaves the tiny agent solving about
-# half of its held-out transfer tasks (12 of them, 4 trials each); airline is the later stage whose
-# training moves the shared weights (its judge and task rewards differ within a group).
+# 0.8 of its held-out transfer tasks (12 of them, 4 trials each); airline is the later stage whose
+# training moves the shared weights (its task reward is 0, but the judge's score differs within a group).
 DEFAULT_FLAGS = ["--domains", "mock,airline", "--tasks-per-domain", "24", "--eval-tasks-per-domain", "12",
                  "--eval-trials", "4", "--num-generations", "8", "--tasks-per-step", "2", "--max-steps", "6",
                  "--save-steps", "6"]

@@ -166,7 +166,8 @@ def run_config(args, model_dir: str, out: Path, seed: int):
         "max_conversation_tokens": args.max_conversation_tokens, "temperature": args.temperature, "max_errors": 3,
         "num_generations": args.group_size, "tasks_per_step": args.tasks_per_step, "max_steps": args.steps,
         "learning_rate": args.lr, "warmup_steps": args.warmup_steps,
-        "lr_scheduler_type": "constant_with_warmup" if args.warmup_steps else "constant", "loss_type": args.loss_type, "num_iterations": args.num_iterations,
+        "lr_scheduler_type": "constant_with_warmup" if args.warmup_steps else "constant",
+        "loss_type": args.loss_type, "num_iterations": args.num_iterations,
         "save_steps": 10_000, "save_total_limit": 1, "logging_steps": 1, "beta": args.beta,
         "partial_credit": args.partial_credit, "output_dir": str(out),
     }
