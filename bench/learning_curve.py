@@ -71,6 +71,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "adapter are full-size whatever the gradient; without it they jolt the warm-started policy)")
     p.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--lora-r", type=int, default=16)
+    p.add_argument("--lora-modules-to-save", default=None, metavar="NAMES",
+                   help="comma-separated modules trained in full beside the adapter (PEFT modules_to_save); 'norm' "
+                        "trains the RMSNorm weights, which set the scale of the logits that LoRA cannot change")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (training and evaluation)")
     p.add_argument("--loss-type", default="dapo")
     p.add_argument("--beta", type=float, default=0.0, help="KL coefficient towards the warm-started policy")
@@ -79,6 +82,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--reward", default="task", choices=("task", "shorter"),
                    help="task: the task reward (the experiment); shorter: -(completion tokens)/100 instead, a "
                         "diagnostic that the loop moves the policy wherever a reward points (held-out pass^1 falls)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="any further training flag (a GRPOConfig, ModelConfig or agentcl field; repeatable), "
+                        "e.g. --set top_entropy_quantile=0.2")
     p.add_argument("--max-steps-per-conversation", type=int, default=16)
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--max-conversation-tokens", type=int, default=4608)
@@ -171,7 +177,10 @@ def run_config(args, model_dir: str, out: Path, seed: int):
         "save_steps": 10_000, "save_total_limit": 1, "logging_steps": 1, "beta": args.beta,
         "partial_credit": args.partial_credit, "output_dir": str(out),
     }
-    return parse_run_config([f"--{key}={value}" for key, value in flags.items()], prog="learning_curve")
+    if args.lora_modules_to_save:
+        flags["lora_modules_to_save"] = args.lora_modules_to_save
+    extra = [f"--{item}" for item in args.set]
+    return parse_run_config([f"--{key}={value}" for key, value in flags.items()] + extra, prog="learning_curve")
 
 
 def evaluate(model, tokenizer, data, task_ids, args, seed: int, phase: str):

@@ -31,6 +31,18 @@ def test_intervals_and_pass1():
     assert intervals_apart([0.1, 0.3], [0.35, 0.6]) and not intervals_apart([0.1, 0.4], [0.35, 0.6])
 
 
+def test_training_flags_reach_the_run_config(tmp_path):
+    lc = _bench()
+    args = lc.parse_args(["--smoke", "--lora-r", "1", "--lora-modules-to-save", "norm",
+                          "--set", "top_entropy_quantile=0.5", "--set", "scale_rewards=batch"])
+    config = lc.run_config(args, "tiny", tmp_path, seed=3)
+    assert config.model.lora_r == 1 and config.model.lora_modules_to_save == ["norm"]
+    assert config.training.top_entropy_quantile == 0.5 and config.training.scale_rewards == "batch"
+    assert config.training.seed == 3
+    with pytest.raises(SystemExit):  # a misspelt flag is refused, not ignored
+        lc.run_config(lc.parse_args(["--smoke", "--set", "top_entropy_quantil=0.5"]), "tiny", tmp_path, seed=0)
+
+
 @pytest.mark.slow
 def test_smoke_run_writes_both_arms(tmp_path, capsys):
     lc = _bench()

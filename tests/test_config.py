@@ -243,6 +243,19 @@ def test_lora_and_qlora_settings_come_from_trl_model_config():
         quantization_config(ModelArgs(load_in_4bit=True, use_peft=False))
 
 
+def test_lora_module_lists_take_commas_and_reach_the_adapter():
+    from agentcl.training.model_loading import lora_config
+
+    config = parse_run_config(["--lora-modules-to-save=norm,lm_head", "--lora-target-modules=q_proj, v_proj"])
+    assert config.model.lora_modules_to_save == ["norm", "lm_head"]
+    assert config.model.lora_target_modules == ["q_proj", "v_proj"]
+    lora = lora_config(config.model)
+    assert set(lora.modules_to_save) == {"norm", "lm_head"} and set(lora.target_modules) == {"q_proj", "v_proj"}
+    assert parse_run_config(["--lora-target-modules=all-linear"]).model.lora_target_modules == "all-linear"
+    assert parse_run_config([]).model.lora_modules_to_save is None
+    assert parse_run_config(["--lora-modules-to-save=norm", "--lora-modules-to-save="]).model.lora_modules_to_save is None
+
+
 def test_runconfig_built_in_code_saves_a_loadable_flat_file(tmp_path):
     config = RunConfig()
     data = config.to_dict()

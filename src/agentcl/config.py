@@ -95,8 +95,12 @@ class ModelArgs(ModelConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if isinstance(self.lora_target_modules, str):  # ModelConfig turns a one-item list into its item
-            self.lora_target_modules = [self.lora_target_modules]
+        # ModelConfig turns a one-item list into its item; "a,b" is two names; "" is none (PEFT's default)
+        for name in ("lora_target_modules", "lora_modules_to_save"):
+            value = getattr(self, name)
+            if value is not None:
+                names = _comma_split([value] if isinstance(value, str) else value)
+                setattr(self, name, names[0] if names == ["all-linear"] else names or None)  # the shorthand is a str
 
     @property
     def name(self) -> str:
