@@ -65,15 +65,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--steps", type=int, default=20, help="GRPO steps per arm")
     p.add_argument("--group-size", type=int, default=8)
     p.add_argument("--tasks-per-step", type=int, default=1)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--warmup-steps", type=int, default=0,
+    p.add_argument("--lr", type=float, default=1e-2)
+    p.add_argument("--warmup-steps", type=int, default=5,
                    help="linear learning-rate warm-up over the first N GRPO steps (Adam's first steps on a fresh "
                         "adapter are full-size whatever the gradient; without it they jolt the warm-started policy)")
     p.add_argument("--lora", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--lora-r", type=int, default=16)
-    p.add_argument("--lora-modules-to-save", default=None, metavar="NAMES",
+    p.add_argument("--lora-r", type=int, default=1, help="LoRA rank (1: few directions for a noisy gradient to drift "
+                   "in, which lets the learning rate be high; README, 'Benchmarks')")
+    p.add_argument("--lora-modules-to-save", default="norm", metavar="NAMES",
                    help="comma-separated modules trained in full beside the adapter (PEFT modules_to_save); 'norm' "
-                        "trains the RMSNorm weights, which set the scale of the logits that LoRA cannot change")
+                        "trains the RMSNorm weights, which set the scale of the logits that LoRA cannot change; '' "
+                        "for none")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (training and evaluation)")
     p.add_argument("--loss-type", default="dapo")
     p.add_argument("--beta", type=float, default=0.0, help="KL coefficient towards the warm-started policy")

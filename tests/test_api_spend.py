@@ -62,6 +62,22 @@ def test_the_estimate_scales_the_sample_per_stage_with_a_range():
     assert "training" in text and "evaluation" in text and "3580 [" in text  # total tokens: 3300 prompt + 280 completion
 
 
+def test_the_count_of_training_conversations_follows_each_stage_s_own_steps():
+    from types import SimpleNamespace
+
+    from agentcl.config import parse_run_config
+    from agentcl.curriculum.estimate import conversation_counts
+    from agentcl.curriculum.stages import Stage
+
+    config = parse_run_config(["--max-steps", "2", "--tasks-per-step", "2", "--num-generations", "4",
+                               "--eval-trials", "3"])
+    plans = [SimpleNamespace(name=name, stage=Stage(name, name, max_steps=steps), eval_tasks=[None] * n_eval)
+             for name, steps, n_eval in (("mock", 30, 5), ("airline", None, 2))]
+    counts = conversation_counts(config, plans)
+    assert [c.training for c in counts] == [30 * 2 * 4, 2 * 2 * 4]  # mock's own 30 steps; airline: --max-steps
+    assert [c.evaluation for c in counts] == [3 * 5 * 3, 3 * 2 * 3]  # zero-shot + after each of 2 stages
+
+
 def test_prices_per_million_tokens():
     assert parse_price_per_mtok("0.4,1.6", "--x") == (0.4, 1.6)
     assert parse_price_per_mtok(None, "--x") is None
