@@ -74,7 +74,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    "in, which lets the learning rate be high; README, 'Benchmarks')")
     p.add_argument("--lora-modules-to-save", default="norm", metavar="NAMES",
                    help="comma-separated modules trained in full beside the adapter (PEFT modules_to_save); 'norm' "
-                        "trains the RMSNorm weights, which set the scale of the logits that LoRA cannot change; '' "
+                        "trains the RMSNorm weights, which set the scale of the logits that LoRA can hardly change; '' "
                         "for none")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (training and evaluation)")
     p.add_argument("--loss-type", default="dapo")
@@ -178,9 +178,8 @@ def run_config(args, model_dir: str, out: Path, seed: int):
         "loss_type": args.loss_type, "num_iterations": args.num_iterations,
         "save_steps": 10_000, "save_total_limit": 1, "logging_steps": 1, "beta": args.beta,
         "partial_credit": args.partial_credit, "output_dir": str(out),
+        "lora_modules_to_save": args.lora_modules_to_save,  # "" is none
     }
-    if args.lora_modules_to_save:
-        flags["lora_modules_to_save"] = args.lora_modules_to_save
     extra = [f"--{item}" for item in args.set]
     return parse_run_config([f"--{key}={value}" for key, value in flags.items()] + extra, prog="learning_curve")
 

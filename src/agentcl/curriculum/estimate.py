@@ -117,8 +117,9 @@ def conversation_counts(config: "RunConfig", plans: Sequence["StagePlan"], *, tr
     t = config.training
     phases = (1 + len(plans) if train else 1) + extra_eval_phases
     per_step = config.run.tasks_per_step * t.num_generations
-    return [StageCounts(p.name, (p.stage.max_steps or t.max_steps) * per_step if train else 0,  # a stage's own
-                        phases * len(p.eval_tasks) * config.curriculum.eval_trials) for p in plans]  # steps win
+    # a stage's own max_steps wins over --max-steps, as in training
+    return [StageCounts(p.name, (p.stage.max_steps or t.max_steps) * per_step if train else 0,
+                        phases * len(p.eval_tasks) * config.curriculum.eval_trials) for p in plans]
 
 
 def demo_extra_phases(config: "RunConfig") -> int:
